@@ -1,0 +1,65 @@
+"""Plots the notebooks show: loss curves and predictions against targets."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import torch
+
+from .training import History
+
+
+def plot_history(history: History, *, title: str = "Loss", ax=None):
+    """Train (and validation) loss per epoch; per-step loss in the background."""
+    if not isinstance(history, History):
+        raise TypeError(f"history must be the History returned by fit, got {type(history).__name__}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    epochs = range(1, len(history.train_loss) + 1)
+    if history.step_loss and len(history.step_loss) > len(history.train_loss):
+        per_epoch = len(history.step_loss) / len(history.train_loss)
+        steps = [(i + 1) / per_epoch for i in range(len(history.step_loss))]
+        ax.plot(steps, history.step_loss, color="tab:blue", alpha=0.25, lw=0.8, label="train (each step)")
+    ax.plot(epochs, history.train_loss, "o-", color="tab:blue", label="train (epoch mean)")
+    if history.val_loss:
+        ax.plot(epochs, history.val_loss, "s-", color="tab:orange", label="validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def _flat(values) -> list[float]:
+    if isinstance(values, torch.Tensor):
+        return values.detach().reshape(-1).cpu().tolist()
+    return list(values)
+
+
+def plot_predictions(
+    target: torch.Tensor | Sequence[float],
+    prediction: torch.Tensor | Sequence[float],
+    *,
+    inputs: torch.Tensor | Sequence[float] | None = None,
+    title: str = "Predictions",
+    ax=None,
+):
+    """Target and predicted values (and optionally inputs) along the time axis."""
+    target, prediction = _flat(target), _flat(prediction)
+    if len(target) != len(prediction):
+        raise ValueError(
+            f"target and prediction must have the same number of values, "
+            f"got {len(target)} and {len(prediction)}"
+        )
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3))
+    steps = range(len(target))
+    if inputs is not None:
+        ax.plot(steps, _flat(inputs), ".", color="gray", alpha=0.6, label="input")
+    ax.plot(steps, target, "-", color="tab:green", label="target")
+    ax.plot(steps, prediction, "--", color="tab:red", label="prediction")
+    ax.set_xlabel("time step")
+    ax.set_title(title)
+    ax.legend(loc="upper right")
+    return ax

@@ -1,0 +1,24 @@
+"""nbgrader configuration for this course; run every nbgrader command from the repo root."""
+import os
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.CourseDirectory.course_id = "rnn-course"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+# Instructors edit only solutions/; nbgrader writes the student versions to notebooks/.
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+# The gradebook lives next to this file and is git-ignored.
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db")
+# Where release/fetch/submit/collect exchange files (a JupyterHub sets this up);
+# override with NBGRADER_EXCHANGE for a local dry run.
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
+
+# Per-cell time limit while validating and autograding. Grading runs in smoke
+# mode (RNN_SMOKE=1), where no cell trains for long; a cell that hits this limit
+# (an endless loop) fails and grading goes on with the next cell.
+c.Execute.timeout = int(os.environ.get("RNN_CELL_TIMEOUT", "120"))
+c.Execute.interrupt_on_timeout = True
+
+# Student versions carry no outputs.
+c.ClearOutput.enabled = True
