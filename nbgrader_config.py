@@ -22,3 +22,7 @@ c.Execute.interrupt_on_timeout = True
 
 # Student versions carry no outputs.
 c.ClearOutput.enabled = True
+
+# A submission whose graded test cells were deleted or stripped of their
+# metadata gets them back from the gradebook, so they still run and still grade.
+c.OverwriteCells.add_missing_cells = True

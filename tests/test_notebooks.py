@@ -1,0 +1,132 @@
+"""notebooks/ is generated from solutions/, leaks nothing, and every exercise is graded."""
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course import (HIDDEN_BEGIN, NOTEBOOKS, ROOT, SOLUTION_BEGIN, SOLUTIONS, assignments,
+                    hidden_lines, is_graded_test, is_solution, read, solution_notebooks)
+
+ALL_SOLUTIONS = [nb for a in assignments() for nb in solution_notebooks(a)]
+IDS = [f"{nb.parent.name}/{nb.name}" for nb in ALL_SOLUTIONS]
+
+
+def _tree_differences(left: Path, right: Path) -> list[str]:
+    """Relative paths that differ between two folders (missing, extra or changed)."""
+    diffs = []
+    cmp = filecmp.dircmp(left, right, ignore=[".ipynb_checkpoints", "__pycache__"])
+    stack = [(cmp, "")]
+    while stack:
+        c, prefix = stack.pop()
+        diffs += [f"only in fresh: {prefix}{n}" for n in c.left_only]
+        diffs += [f"only in notebooks/: {prefix}{n}" for n in c.right_only]
+        _, mismatch, errors = filecmp.cmpfiles(c.left, c.right, c.common_files, shallow=False)
+        diffs += [f"differs: {prefix}{n}" for n in mismatch + errors]
+        stack += [(sub, f"{prefix}{name}/") for name, sub in c.subdirs.items()]
+    return diffs
+
+
+def test_assignments_present():
+    assert set(assignments()) >= {"time-series", "gru-quiz"}
+
+
+def test_student_versions_are_fresh(tmp_path):
+    """notebooks/ equals what `make notebooks` makes from the current solutions/."""
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    shutil.copytree(SOLUTIONS, tmp_path / "solutions", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", "*", "--force", "--no-db"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    diffs = _tree_differences(tmp_path / "notebooks", NOTEBOOKS)
+    assert not diffs, "notebooks/ is stale; run `make notebooks` and commit:\n" + "\n".join(diffs)
+
+
+def _meaningful(line: str) -> bool:
+    # Lines made only of brackets/punctuation (")", "])") say nothing about a test.
+    return bool(re.search(r"[A-Za-z0-9]", line))
+
+
+@pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
+def test_no_hidden_test_line_reaches_notebooks(solution):
+    lines = [line for line in hidden_lines(read(solution)) if _meaningful(line)]
+    assert lines, f"{solution.name} has no hidden tests"
+    leaked = []
+    for path in NOTEBOOKS.rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            student_lines = {raw.strip() for raw in text.replace("\\n", "\n").splitlines()}
+            student_lines |= {s.strip().strip('",') for s in student_lines}
+            leaked += [f"{path.relative_to(ROOT)}: {line}" for line in lines if line in student_lines]
+    assert not leaked, "hidden test lines found in student files:\n" + "\n".join(leaked)
+
+
+def test_no_markers_or_outputs_in_student_versions():
+    student = list(NOTEBOOKS.rglob("*.ipynb"))
+    assert len(student) == len(ALL_SOLUTIONS)
+    for path in student:
+        nb = read(path)
+        for cell in nb.cells:
+            assert HIDDEN_BEGIN not in cell.source, path
+            assert SOLUTION_BEGIN not in cell.source, path
+            if cell.cell_type == "code":
+                assert cell.outputs == [], f"{path.name} carries outputs"
+
+
+@pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
+def test_every_exercise_is_followed_by_a_graded_test(solution):
+    cells = read(solution).cells
+    exercises = [i for i, c in enumerate(cells) if is_solution(c) and c.cell_type == "code"]
+    assert exercises, f"{solution.name} has no exercise"
+    for i in exercises:
+        following = next((c for c in cells[i + 1:] if c.cell_type == "code"), None)
+        assert following is not None and is_graded_test(following), (
+            f"{solution.name}: exercise cell {i} is not followed by a graded test cell")
+        assert following.metadata["nbgrader"]["locked"] is True
+        assert HIDDEN_BEGIN in following.source, f"{solution.name}: cell after {i} has no hidden tests"
+        visible = following.source.split(HIDDEN_BEGIN)[0]
+        assert _meaningful(visible), f"{solution.name}: test after cell {i} has no visible check"
+
+
+@pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
+def test_points_are_stated_in_the_markdown(solution):
+    cells = read(solution).cells
+    for i, cell in enumerate(cells):
+        if is_graded_test(cell):
+            points = cell.metadata["nbgrader"]["points"]
+            before = [c.source for c in cells[:i] if c.cell_type == "markdown"]
+            assert before and re.search(rf"\b{points:g} points?\b", before[-1]), (
+                f"{solution.name}: the markdown before test cell {i} should state '{points:g} point(s)'")
+
+
+@pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
+def test_settings_cell_reads_smoke_mode(solution):
+    code = [c.source for c in read(solution).cells if c.cell_type == "code"]
+    settings = [s for s in code[:4] if "smoke_mode()" in s]
+    assert settings, f"{solution.name}: one of the first code cells should read helpers.smoke_mode()"
+
+
+@pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
+def test_solutions_carry_outputs_of_a_full_run(solution):
+    """Committed solutions show what a student should get: executed, not in smoke mode."""
+    code = [c for c in read(solution).cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code), f"{solution.name} has unexecuted cells"
+    text = "".join(o.get("text", "") for c in code for o in c.outputs if o.get("output_type") == "stream")
+    assert "smoke mode: True" not in text.replace("SMOKE", "smoke mode"), f"{solution.name} was run in smoke mode"
+
+
+def test_readme_commands_are_the_ci_commands():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    setup = re.search(r"<!-- setup -->\s*```(?:bash|sh)?\n(.+?)\n```", readme, re.S)
+    test = re.search(r"<!-- test -->\s*```(?:bash|sh)?\n(.+?)\n```", readme, re.S)
+    assert setup and test, "README must mark its set-up and test commands with <!-- setup --> / <!-- test -->"
+    assert setup.group(1).strip() in ci and test.group(1).strip() in ci
