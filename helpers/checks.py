@@ -9,9 +9,15 @@ from __future__ import annotations
 import copy
 from typing import Any, Callable
 
+import numpy as np
 import torch
 from torch import nn
 
+from .batching import get_batches as reference_get_batches
+from .checkpoint import model_hparams
+from .sampling import eval_mode, model_device
+from .text import one_hot_encode as reference_one_hot_encode
+from .text import vocab_of
 from .training import train_step as reference_train_step
 
 
@@ -35,11 +41,16 @@ def check_rnn_forward(model: nn.Module) -> None:
               "that __init__ creates; did __init__ change?")
     gen = torch.Generator().manual_seed(0)
     batch, seq = 3, 7
-    x = torch.randn(batch, seq, rnn.input_size, generator=gen)
+    device = next(model.parameters()).device
+    # Draw on the CPU (reproducible everywhere), then move to the model's device.
+    x = torch.randn(batch, seq, rnn.input_size, generator=gen).to(device)
     result = model(x, None)
     if not (isinstance(result, tuple) and len(result) == 2):
         _fail(f"forward must return a pair (output, hidden), got {type(result).__name__}")
     out, hidden = result
+    if not isinstance(out, torch.Tensor) or not isinstance(hidden, torch.Tensor):
+        _fail(f"forward must return two tensors (output, hidden), got "
+              f"({type(out).__name__}, {type(hidden).__name__})")
     want_out = (batch, seq, fc.out_features)
     want_hidden = (rnn.num_layers, batch, rnn.hidden_size)
     if tuple(out.shape) != want_out:
@@ -52,7 +63,7 @@ def check_rnn_forward(model: nn.Module) -> None:
         if not _close(out, expected):
             _fail("output values differ from fc(rnn(x)): apply the linear layer to the "
                   "RNN output at every time step")
-        h0 = torch.randn(*want_hidden, generator=gen)
+        h0 = torch.randn(*want_hidden, generator=gen).to(device)
         out2, _ = model(x, h0)
         if not _close(out2, fc(rnn(x, h0)[0])):
             _fail("forward ignores the hidden state it is given: pass `hidden` to self.rnn")
@@ -76,7 +87,15 @@ def check_train_step(step: Callable[..., Any]) -> None:
     Both run two steps on copies of one small model; the losses, the weights
     after the steps and the returned hidden state must agree, and the hidden
     state must come back detached from the graph.
+    The global random state is left as it was, so the check does not change
+    what the notebook's later cells draw.
     """
+    with torch.random.fork_rng(devices=[]):
+        _check_train_step(step)
+    print("check_train_step passed: same losses, weights and hidden state as helpers.train_step")
+
+
+def _check_train_step(step: Callable[..., Any]) -> None:
     torch.manual_seed(0)
     theirs = _TinyRNN()
     ours = copy.deepcopy(theirs)
@@ -105,7 +124,6 @@ def check_train_step(step: Callable[..., Any]) -> None:
             if not torch.allclose(p_theirs, p_ours, atol=1e-6):
                 _fail(f"step {i}: weight {name} differs from the reference after the update; "
                       "zero the gradients, backpropagate, clip, then call optimizer.step()")
-    print("check_train_step passed: same losses, weights and hidden state as helpers.train_step")
 
 
 def check_shape_answer(answer: Any, name: str = "answer") -> None:
@@ -118,3 +136,170 @@ def check_shape_answer(answer: Any, name: str = "answer") -> None:
     if not answer or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in answer):
         _fail(f"{name} should hold positive ints only, got {answer!r}")
     print(f"{name} has the right form ({len(answer)} positive ints); its value is graded when you submit")
+
+
+# --- Character-level RNN (char-rnn) -------------------------------------------
+
+
+def check_one_hot_encode(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
+    """Compare a student's ``one_hot_encode(arr, n_labels)`` with ``helpers.one_hot_encode``.
+
+    Inputs are numpy int arrays of shape ``(batch, seq)``; the result must be a
+    float32 numpy array of shape ``(batch, seq, n_labels)`` equal to the reference.
+    """
+    cases = [(np.array([[3, 0, 2], [1, 1, 4]]), 5), (np.array([[0], [2], [1]]), 3)]
+    for arr, n_labels in cases:
+        got = fn(arr.copy(), n_labels)
+        want = reference_one_hot_encode(arr, n_labels)
+        _compare_one_hot(got, want, arr, n_labels)
+    print("check_one_hot_encode passed: float32 one-hot vectors of shape (batch, seq, n_labels)")
+
+
+def _compare_one_hot(got: Any, want: np.ndarray, arr: np.ndarray, n_labels: int) -> None:
+    if not isinstance(got, np.ndarray):
+        _fail(f"one_hot_encode should return a numpy array, got {type(got).__name__}")
+    if got.shape != want.shape:
+        _fail(f"for ids of shape {arr.shape} and n_labels={n_labels} the result should have "
+              f"shape {want.shape} (one vector of length n_labels per id), got {got.shape}")
+    if got.dtype != np.float32:
+        _fail(f"the result should be float32 (the LSTM's weights are), got {got.dtype}; "
+              "create it with np.zeros(..., dtype=np.float32)")
+    if np.array_equal(got, want):
+        return
+    for idx in zip(*np.nonzero((got != want).any(axis=-1))):
+        vec, k = got[idx], int(arr[idx])
+        if np.count_nonzero(vec) != 1 or vec.sum() != 1:
+            _fail(f"at position {idx} the vector should hold a single 1 (at index {k}) and 0 "
+                  f"elsewhere, got {vec.tolist()}")
+        _fail(f"at position {idx} the id is {k}, so the 1 belongs at index {k}, "
+              f"got it at index {int(np.argmax(vec))}")
+
+
+def check_get_batches(fn: Callable[..., Any]) -> None:
+    """Compare a student's ``get_batches(arr, batch_size, seq_length)`` with the reference.
+
+    The text is ``0, 1, 2, ...`` so every number shown in a message is the
+    position of a character in the text.
+    """
+    for n, batch_size, seq_length in [(27, 2, 3), (24, 2, 3), (13, 3, 4)]:
+        arr = np.arange(n)
+        try:
+            got = [tuple(pair) for pair in fn(arr.copy(), batch_size, seq_length)]
+        except TypeError as err:
+            _fail(f"get_batches should yield (x, y) pairs; iterating over it failed: {err}")
+        want = list(reference_get_batches(arr, batch_size, seq_length))
+        _compare_batches(got, want, n, batch_size, seq_length)
+    print("check_get_batches passed: same (x, y) batches as helpers.get_batches, "
+          "every target the next character")
+
+
+def _compare_batches(got: list, want: list, n: int, batch_size: int, seq_length: int) -> None:
+    where = f"with {n} characters, batch_size={batch_size}, seq_length={seq_length}"
+    if any(len(pair) != 2 for pair in got):
+        _fail("get_batches should yield pairs (x, y)")
+    if len(got) != len(want):
+        _fail(f"{where} there should be {len(want)} batches, got {len(got)}: a batch uses "
+              "batch_size * seq_length characters and one more must remain for the target of "
+              "its last character, so n_batches = (len(arr) - 1) // (batch_size * seq_length)")
+    for k, ((x, y), (want_x, want_y)) in enumerate(zip(got, want)):
+        x, y = np.asarray(x), np.asarray(y)
+        if x.shape != want_x.shape or y.shape != want_y.shape:
+            _fail(f"{where}, x and y should have shape (batch_size, seq_length) = "
+                  f"{want_x.shape}, got {x.shape} and {y.shape} in batch {k}")
+        if not np.array_equal(x, want_x):
+            _fail(f"{where}, x of batch {k} should be {want_x.tolist()}, got {x.tolist()} "
+                  "(numbers are positions in the text): cut the kept text into batch_size rows, "
+                  "then take seq_length columns at a time")
+        if not np.array_equal(y, want_y):
+            _fail(_target_message(k, len(want), y, want_y, want[0][0], where))
+
+
+def _target_message(k: int, n_batches: int, y: np.ndarray, want_y: np.ndarray,
+                    first_x: np.ndarray, where: str) -> str:
+    inner_ok = np.array_equal(y[:, :-1], want_y[:, :-1])
+    if inner_ok and k == n_batches - 1 and np.array_equal(y[:, -1], first_x[:, 0]):
+        return (f"{where}, the last target of the last batch should be the next character "
+                f"{want_y[:, -1].tolist()}, not the row's first {y[:, -1].tolist()}: keep one "
+                "character more than the batches use, so every target exists")
+    if inner_ok:
+        return (f"{where}, y[:, -1] of batch {k} should be the characters that follow x[:, -1] "
+                f"in the text, {want_y[:, -1].tolist()}, got {y[:, -1].tolist()}")
+    return (f"{where}, y of batch {k} should be x shifted by one character, {want_y.tolist()}, "
+            f"got {y.tolist()}")
+
+
+def _build_char_model(model_or_cls: Any, chars: tuple[str, ...]) -> nn.Module:
+    if isinstance(model_or_cls, nn.Module):
+        return model_or_cls
+    if not (isinstance(model_or_cls, type) and issubclass(model_or_cls, nn.Module)):
+        _fail(f"pass the model class (CharRNN) or a model, got {type(model_or_cls).__name__}")
+    try:
+        return model_or_cls(chars, n_hidden=16, n_layers=2, drop_prob=0.0)
+    except TypeError as err:
+        _fail(f"the model should be built as {model_or_cls.__name__}(chars, n_hidden=..., "
+              f"n_layers=..., drop_prob=...); that call failed: {err}")
+
+
+def check_char_rnn(model_or_cls: Any) -> None:
+    """Check a CharRNN class (built small) or model: attributes, ``init_hidden`` and ``forward`` shapes.
+
+    ``forward(x, hidden)`` with ``x`` of shape ``(batch, seq, n_chars)`` must
+    return logits ``(batch * seq, n_chars)`` and an ``(h, c)`` pair of shape
+    ``(n_layers, batch, n_hidden)``, for batch sizes 1 and 3, all on the
+    model's device. The global random state is left as it was.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = _build_char_model(model_or_cls, tuple("abcdefgh"))
+        try:
+            n_chars = len(vocab_of(model))
+            hp = model_hparams(model)
+        except TypeError as err:
+            _fail(str(err))
+        missing = [k for k in ("n_hidden", "n_layers") if k not in hp]
+        if missing:
+            _fail(f"the model should keep {', '.join(missing)} as attributes (self.n_hidden = n_hidden)")
+        with eval_mode(model), torch.no_grad():
+            for batch in (1, 3):
+                _check_char_step(model, batch, 5, n_chars, hp["n_layers"], hp["n_hidden"])
+    print(f"check_char_rnn passed: logits (batch * seq, {n_chars}), hidden ({hp['n_layers']}, batch, "
+          f"{hp['n_hidden']}) for batch sizes 1 and 3, on {model_device(model)}")
+
+
+def _check_char_step(model: nn.Module, batch: int, seq: int, n_chars: int,
+                     n_layers: int, n_hidden: int) -> None:
+    device = model_device(model)
+    want_h = (n_layers, batch, n_hidden)
+    hidden = _check_lstm_state("init_hidden", model.init_hidden(batch), want_h, device)
+    ids = torch.randint(n_chars, (batch, seq), device=device)
+    result = model(reference_one_hot_encode(ids, n_chars), hidden)
+    if not (isinstance(result, tuple) and len(result) == 2):
+        _fail(f"forward must return (logits, hidden), got {type(result).__name__}")
+    out, new_hidden = result
+    want_out = (batch * seq, n_chars)
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != want_out:
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        _fail(f"for batch={batch}, seq={seq} the logits should have shape (batch * seq, n_chars) "
+              f"= {want_out}, got {shape}; reshape the LSTM output to (-1, n_hidden) "
+              "before the linear layer")
+    _check_lstm_state("the hidden state forward returns", new_hidden, want_h, device)
+    if (out >= 0).all() and torch.allclose(out.sum(dim=1), torch.ones(batch * seq, device=device)):
+        _fail("forward should return raw scores (logits), not probabilities: "
+              "CrossEntropyLoss applies the softmax itself")
+    other = tuple(torch.randn_like(h) for h in hidden)
+    if torch.allclose(model(reference_one_hot_encode(ids, n_chars), other)[0], out):
+        _fail("forward ignores the hidden state it is given: pass `hidden` to self.lstm")
+
+
+def _check_lstm_state(what: str, state: Any, want: tuple, device: torch.device) -> tuple:
+    if not (isinstance(state, tuple) and len(state) == 2
+            and all(isinstance(t, torch.Tensor) for t in state)):
+        _fail(f"{what} should be a pair of tensors (h, c) as nn.LSTM uses, got {type(state).__name__}")
+    for name, t in zip("hc", state):
+        if tuple(t.shape) != want:
+            _fail(f"{what}: {name} should have shape (n_layers, batch, n_hidden) = {want}, "
+                  f"got {tuple(t.shape)}")
+        if t.device != device:
+            _fail(f"{what}: {name} is on {t.device} but the model is on {device}; create it "
+                  "on the device of the model's weights (e.g. device=self.fc.weight.device)")
+    return state

@@ -37,12 +37,17 @@ def available_devices() -> list[str]:
     return names
 
 
-def _unavailable(asked: str) -> RuntimeError:
+def _unavailable(source: str, asked: str) -> RuntimeError:
+    if source == ENV_VAR:
+        fallback = (
+            f"To fall back, set {ENV_VAR}=cpu (or {ENV_VAR}=auto to take the best "
+            "device there is) and restart the kernel."
+        )
+    else:
+        fallback = "To fall back, pass name='cpu' (or name='auto')."
     return RuntimeError(
-        f"{ENV_VAR}={asked!r} asks for a device that is not available here; "
-        f"available: {', '.join(available_devices())}. "
-        f"To fall back, set {ENV_VAR}=cpu (or {ENV_VAR}=auto to take the best "
-        "device there is) and restart the kernel."
+        f"{source}={asked!r} asks for a device that is not available here; "
+        f"available: {', '.join(available_devices())}. {fallback}"
     )
 
 
@@ -55,6 +60,7 @@ def get_device(name: str | None = None) -> torch.device:
     """
     if name is not None and not isinstance(name, str):
         raise TypeError(f"name must be a str such as 'cpu' or 'cuda', got {name!r}")
+    source = ENV_VAR if name is None else "name"
     asked = (name if name is not None else os.environ.get(ENV_VAR, "auto")).strip().lower()
     if asked in ("", "auto"):
         if torch.cuda.is_available():
@@ -66,18 +72,18 @@ def get_device(name: str | None = None) -> torch.device:
         return torch.device("cpu")
     if asked == "mps":
         if not _mps_available():
-            raise _unavailable(asked)
+            raise _unavailable(source, asked)
         return torch.device("mps")
     match = re.fullmatch(r"cuda(?::(\d+))?", asked)
     if match:
         if not torch.cuda.is_available():
-            raise _unavailable(asked)
+            raise _unavailable(source, asked)
         index = int(match.group(1) or 0)
         if index >= torch.cuda.device_count():
-            raise _unavailable(asked)
+            raise _unavailable(source, asked)
         return torch.device("cuda", index)
     raise ValueError(
-        f"{ENV_VAR} must be one of auto, cpu, cuda, cuda:N, mps; got {asked!r}"
+        f"{source} must be one of auto, cpu, cuda, cuda:N, mps; got {asked!r}"
     )
 
 

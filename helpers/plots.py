@@ -31,9 +31,13 @@ def plot_history(history: History, *, title: str = "Loss", ax=None):
     return ax
 
 
-def _flat(values) -> list[float]:
+def _flat(name: str, values) -> list[float]:
     if isinstance(values, torch.Tensor):
         return values.detach().reshape(-1).cpu().tolist()
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(
+            f"{name} must be a tensor or a sequence of numbers, got {type(values).__name__}"
+        )
     return list(values)
 
 
@@ -46,17 +50,23 @@ def plot_predictions(
     ax=None,
 ):
     """Target and predicted values (and optionally inputs) along the time axis."""
-    target, prediction = _flat(target), _flat(prediction)
+    target, prediction = _flat("target", target), _flat("prediction", prediction)
     if len(target) != len(prediction):
         raise ValueError(
             f"target and prediction must have the same number of values, "
             f"got {len(target)} and {len(prediction)}"
         )
+    if inputs is not None:
+        inputs = _flat("inputs", inputs)
+        if len(inputs) != len(target):
+            raise ValueError(
+                f"inputs must have as many values as target, got {len(inputs)} and {len(target)}"
+            )
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3))
     steps = range(len(target))
     if inputs is not None:
-        ax.plot(steps, _flat(inputs), ".", color="gray", alpha=0.6, label="input")
+        ax.plot(steps, inputs, ".", color="gray", alpha=0.6, label="input")
     ax.plot(steps, target, "-", color="tab:green", label="target")
     ax.plot(steps, prediction, "--", color="tab:red", label="prediction")
     ax.set_xlabel("time step")

@@ -46,6 +46,17 @@ def _hidden_batch(hidden: Hidden) -> int | None:
     return first.shape[1]
 
 
+def _check_model(model: Any) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+
+
+def _check_clip(clip: Any) -> None:
+    # A negative max norm would flip the sign of every gradient (ascent, not descent).
+    if clip is not None:
+        _checks.positive_number("clip", clip)
+
+
 def train_step(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -59,7 +70,10 @@ def train_step(
 
     Returns the loss as a 0-d tensor (no ``.item()``: that would make the CPU
     wait for the GPU every step) and the new hidden state, detached.
+    ``clip``: the largest gradient norm allowed (> 0), or ``None`` for no clipping.
     """
+    _check_model(model)
+    _check_clip(clip)
     model.train()
     optimizer.zero_grad()
     output, hidden = model(x, hidden)
@@ -97,6 +111,7 @@ def evaluate(
 
     The model is put in eval mode and its previous mode restored afterwards.
     """
+    _check_model(model)
     device = torch.device(device) if device is not None else _model_device(model)
     was_training = model.training
     model.eval()
@@ -181,21 +196,23 @@ def fit(
     a checkpoint).
     """
     _checks.positive_int("epochs", epochs)
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    _check_model(model)
+    _check_clip(clip)
     if restore_best and val_data is None:
         raise ValueError("restore_best=True needs val_data to choose the best epoch")
     device = torch.device(device) if device is not None else _model_device(model)
     history = History()
     best = float("inf")
-    sized = hasattr(_batches(train_data), "__len__")
-    total = epochs * len(_batches(train_data)) if sized else None
+    # Call a train_data function once per epoch only: the first result also
+    # gives the number of steps for the progress bar.
+    first_batches = _batches(train_data)
+    total = epochs * len(first_batches) if hasattr(first_batches, "__len__") else None
     bar = tqdm(total=total, desc="training", unit="step", disable=not progress)
     start = time.perf_counter()
     for epoch in range(epochs):
         hidden: Hidden = None
         losses: list[torch.Tensor] = []
-        for batch in _batches(train_data):
+        for batch in first_batches if epoch == 0 else _batches(train_data):
             x, y = _to(batch, device)
             if prepare is not None:
                 x, y = prepare(x, y)
@@ -207,7 +224,11 @@ def fit(
             if len(losses) % 50 == 0:
                 bar.set_postfix(loss=f"{loss.item():.4f}")
         if not losses:
-            raise ValueError("train_data must yield at least one batch, got none")
+            raise ValueError(
+                f"train_data must yield at least one batch, got none in epoch {epoch + 1}; "
+                "a generator is used up after one pass: pass a list, a DataLoader "
+                "or a function that returns a new iterable"
+            )
         step_losses = torch.stack(losses).float().cpu().tolist()
         history.step_loss += step_losses
         history.train_loss.append(sum(step_losses) / len(step_losses))

@@ -1,0 +1,245 @@
+"""Saving a trained character model and getting it back.
+
+A checkpoint is one ``torch.save`` file holding a dict:
+
+``format``/``version`` (what wrote it), ``model_class`` (name, for people),
+``chars`` (the vocabulary as one str, id ``i`` is ``chars[i]``), ``hparams``
+(the constructor's keyword arguments), ``state_dict`` (the weights, on the
+CPU) and ``extra`` (whatever the caller added: epoch, losses...).
+
+The model protocol, which the notebook's ``CharRNN(chars, n_hidden=256,
+n_layers=2, drop_prob=0.5)`` follows:
+
+- ``model.chars`` holds its characters (see ``text.vocab_of``);
+- ``Model(chars, **hparams)`` rebuilds it, where ``hparams`` is
+  ``model.hparams`` (a dict) if the model has one, and otherwise every
+  constructor argument after ``chars`` read from the attribute of the same
+  name (``self.n_hidden = n_hidden`` and so on).
+
+Writing is atomic: the file is written next to its destination under a
+temporary name and renamed over it only once complete, so a crash or an error
+never leaves half a file, and an older checkpoint at that path survives a
+failed save. Loading uses ``map_location`` and ``weights_only=True``, so a
+file saved on a GPU loads on a CPU-only laptop and loading runs no pickled code.
+"""
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Iterable
+
+import torch
+from torch import nn
+
+from . import _checks
+from .device import get_device
+from .sampling import model_device
+from .text import _describe_chars, vocab_of
+
+FORMAT = "rnn-course/char-model"
+VERSION = 1
+PathLike = str | os.PathLike
+_PLAIN = (type(None), bool, int, float, str, torch.Tensor)
+
+
+def model_hparams(model: nn.Module) -> dict[str, Any]:
+    """The keyword arguments that rebuild ``model`` with ``type(model)(model.chars, **hparams)``."""
+    hparams = getattr(model, "hparams", None)
+    if hparams is not None:
+        if not isinstance(hparams, dict) or not all(isinstance(k, str) for k in hparams):
+            raise TypeError(f"model.hparams must be a dict with str keys, got {_checks._show(hparams)}")
+        return dict(hparams)
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    params = inspect.signature(type(model).__init__).parameters.values()
+    names = [p.name for p in params if p.kind in kinds][2:]  # skip self and chars
+    missing = [n for n in names if not hasattr(model, n)]
+    if missing:
+        raise TypeError(
+            f"{type(model).__name__} must expose its constructor arguments to be saved: "
+            f"keep each as an attribute of the same name (self.{missing[0]} = {missing[0]}) "
+            f"or set self.hparams = dict(...) in __init__; missing: {', '.join(missing)}"
+        )
+    return {n: getattr(model, n) for n in names}
+
+
+def _check_plain(name: str, value: Any) -> None:
+    """Allow only values ``torch.load(weights_only=True)`` reads back."""
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_plain(f"{name}[{i}]", item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{name} must have str keys, got {key!r}")
+            _check_plain(f"{name}[{key!r}]", item)
+    elif not isinstance(value, _PLAIN):
+        raise TypeError(
+            f"{name} must be a number, str, bool, None, tensor, or a list/dict of those, "
+            f"got {type(value).__name__}; convert it (e.g. history.val_loss, float(x))"
+        )
+
+
+def _check_path(path: Any) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or pathlib.Path, got {_checks._show(path)}")
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"path must name a file, got the folder {str(path)!r}")
+    return path
+
+
+def _write_atomic(payload: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Same folder, so os.replace is a rename on one file system; "xb" never
+    # reuses an existing file and, unlike mkstemp, keeps the usual permissions.
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with open(tmp, "xb") as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def save_checkpoint(path: PathLike, model: nn.Module, **extra: Any) -> Path:
+    """Write ``model`` (vocabulary, hyperparameters, weights) and ``extra`` to ``path``.
+
+    ``extra``: plain values to keep alongside (``epoch=3, val_loss=1.42``).
+    Parent folders are created. Returns the path written.
+    """
+    path = _check_path(path)
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {_checks._show(model)}")
+    chars = "".join(vocab_of(model).chars)
+    hparams = model_hparams(model)
+    _check_plain("hparams", hparams)
+    _check_plain("extra", extra)
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "model_class": type(model).__name__,
+        "chars": chars,
+        "hparams": hparams,
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "extra": extra,
+    }
+    _write_atomic(payload, path)
+    return path
+
+
+def read_checkpoint(path: PathLike, device: torch.device | str = "cpu") -> dict[str, Any]:
+    """The dict stored by ``save_checkpoint``, tensors mapped onto ``device``.
+
+    Keys: ``format, version, model_class, chars, hparams, state_dict, extra``.
+    """
+    path = _check_path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
+    try:
+        payload = torch.load(path, map_location=device, weights_only=True)
+    except Exception as err:
+        raise ValueError(f"could not read the checkpoint {str(path)!r}: {err}") from err
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ValueError(
+            f"{str(path)!r} is not a checkpoint written by helpers.save_checkpoint"
+        )
+    return payload
+
+
+def load_checkpoint(
+    path: PathLike, model_cls: type[nn.Module], device: torch.device | str | None = None
+) -> nn.Module:
+    """Rebuild the saved model as ``model_cls(chars, **hparams)`` on ``device``.
+
+    ``device``: where the model goes; ``None`` means ``helpers.get_device()``
+    (the ``RNN_DEVICE`` toggle). The model comes back in eval mode, ready for
+    ``sample``; ``read_checkpoint(path)["extra"]`` holds the saved extras.
+    """
+    if not (isinstance(model_cls, type) and issubclass(model_cls, nn.Module)):
+        raise TypeError(f"model_cls must be an nn.Module class, got {_checks._show(model_cls)}")
+    device = get_device() if device is None else torch.device(device)
+    payload = read_checkpoint(path, device)
+    model = model_cls(tuple(payload["chars"]), **payload["hparams"])
+    if "".join(vocab_of(model).chars) != payload["chars"]:
+        raise ValueError(
+            f"{model_cls.__name__}(chars, ...) changed the order of the characters it was "
+            "given; keep them as they are (self.chars = tuple(chars))"
+        )
+    model.to(device)
+    model.load_state_dict(payload["state_dict"])
+    return model.eval()
+
+
+def _vocab_differences(model_chars: str, saved_chars: str) -> list[str]:
+    if model_chars == saved_chars:
+        return []
+    if len(model_chars) != len(saved_chars):
+        problems = [f"vocabulary size: the model has {len(model_chars)} characters, "
+                    f"the checkpoint {len(saved_chars)}"]
+    else:
+        problems = []
+    only_saved = set(saved_chars) - set(model_chars)
+    only_model = set(model_chars) - set(saved_chars)
+    if only_saved:
+        problems.append(f"characters only in the checkpoint: {_describe_chars(only_saved)}")
+    if only_model:
+        problems.append(f"characters only in the model: {_describe_chars(only_model)}")
+    if not problems:
+        problems.append("vocabulary order: the same characters with different ids; "
+                        "build the vocabulary with CharVocab.from_text (sorted)")
+    return problems
+
+
+def _hparam_differences(model_hp: dict, saved_hp: dict, ignore: set[str]) -> list[str]:
+    missing = object()
+    problems = []
+    for key in sorted((model_hp.keys() | saved_hp.keys()) - ignore):
+        mine, theirs = model_hp.get(key, missing), saved_hp.get(key, missing)
+        if mine != theirs:
+            show = lambda v: "not set" if v is missing else repr(v)  # noqa: E731
+            problems.append(f"{key}: the model has {show(mine)}, the checkpoint {show(theirs)}")
+    return problems
+
+
+def _weight_differences(model: nn.Module, state: dict[str, torch.Tensor]) -> list[str]:
+    own = model.state_dict()
+    problems = [f"weight {k} is missing from the checkpoint" for k in own if k not in state]
+    problems += [f"the checkpoint has a weight {k} the model lacks" for k in state if k not in own]
+    problems += [
+        f"weight {k}: shape {tuple(own[k].shape)} in the model, {tuple(state[k].shape)} in the checkpoint"
+        for k in own if k in state and own[k].shape != state[k].shape
+    ]
+    return problems
+
+
+def load_weights(
+    model: nn.Module, path: PathLike, *, ignore: Iterable[str] = ("drop_prob", "dropout")
+) -> dict[str, Any]:
+    """Load a checkpoint's weights into an existing ``model``; return its ``extra`` dict.
+
+    First compares the vocabulary (size, characters, order), the
+    hyperparameters (except those in ``ignore``, which change no weight) and
+    every weight's name and shape. On any difference it raises ``ValueError``
+    listing them all and leaves the model untouched.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {_checks._show(model)}")
+    payload = read_checkpoint(path, model_device(model))
+    problems = _vocab_differences("".join(vocab_of(model).chars), payload["chars"])
+    problems += _hparam_differences(model_hparams(model), payload["hparams"], set(ignore))
+    if not problems:
+        problems = _weight_differences(model, payload["state_dict"])
+    if problems:
+        raise ValueError(
+            f"the checkpoint {str(path)!r} does not fit this model, nothing was loaded:\n  - "
+            + "\n  - ".join(problems)
+        )
+    model.load_state_dict(payload["state_dict"])
+    return payload["extra"]

@@ -1,0 +1,226 @@
+"""Text as numbers: a character vocabulary and one-hot vectors.
+
+A character model sees text as a stream of integer ids, one per character.
+``CharVocab.from_text`` sorts the characters it finds, so the same text always
+gives the same ids, in every run and on every machine (ordering a ``set``
+would not: string hashing changes between Python processes, and a model saved
+in one run would read garbage in the next).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Union
+
+import numpy as np
+import torch
+
+from . import _checks
+
+IntArray = Union[np.ndarray, torch.Tensor]
+
+
+def _describe_chars(chars: Iterable[str], limit: int = 10) -> str:
+    chars = sorted(set(chars))
+    shown = ", ".join(repr(c) for c in chars[:limit])
+    more = f" and {len(chars) - limit} more" if len(chars) > limit else ""
+    return shown + more
+
+
+def _codes(text: str) -> np.ndarray:
+    """Unicode code points of ``text``, shape ``(len(text),)``, uint32."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+class CharVocab:
+    """A one-to-one map between characters and the ids ``0 .. len(vocab) - 1``.
+
+    ``CharVocab(chars)`` keeps the order it is given (id ``i`` is ``chars[i]``),
+    so it can mirror the characters a saved model was trained with;
+    ``CharVocab.from_text(text)`` builds the sorted vocabulary of a text.
+
+    Attributes: ``chars`` (tuple of str), ``int2char`` (dict id -> char),
+    ``char2int`` (dict char -> id).
+    """
+
+    def __init__(self, chars: Iterable[str]) -> None:
+        if isinstance(chars, str):
+            chars = tuple(chars)
+        if not isinstance(chars, Iterable):
+            raise TypeError(
+                f"chars must be a string or a sequence of single characters, "
+                f"got {_checks._show(chars)}"
+            )
+        chars = tuple(chars)
+        if not chars:
+            raise ValueError("chars must hold at least one character, got none")
+        bad = [c for c in chars if not (isinstance(c, str) and len(c) == 1)]
+        if bad:
+            raise TypeError(
+                f"chars must hold single characters (str of length 1), got {bad[0]!r}"
+            )
+        if len(set(chars)) != len(chars):
+            twice = [c for c in set(chars) if chars.count(c) > 1]
+            raise ValueError(f"chars must not repeat a character; repeated: {_describe_chars(twice)}")
+        self.chars: tuple[str, ...] = chars
+        self.int2char: dict[int, str] = dict(enumerate(chars))
+        self.char2int: dict[str, int] = {c: i for i, c in enumerate(chars)}
+        codes = _codes("".join(chars)).astype(np.int64)
+        self._order = np.argsort(codes)
+        self._sorted_codes = codes[self._order]
+
+    @classmethod
+    def from_text(cls, text: str) -> "CharVocab":
+        """The sorted vocabulary of every character in ``text`` (a non-empty str)."""
+        _check_text("text", text)
+        return cls(sorted(set(text)))
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def __contains__(self, char: object) -> bool:
+        return char in self.char2int
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CharVocab) and self.chars == other.chars
+
+    def __hash__(self) -> int:
+        return hash(self.chars)
+
+    def __repr__(self) -> str:
+        return f"CharVocab({len(self)} chars: {''.join(self.chars)[:40]!r})"
+
+    def missing(self, text: str) -> list[str]:
+        """The sorted distinct characters of ``text`` that are not in the vocabulary."""
+        _check_text("text", text, allow_empty=True)
+        return sorted(set(text) - self.char2int.keys())
+
+    def encode(self, text: str, *, name: str = "text") -> np.ndarray:
+        """Ids of the characters of ``text``: int64 array of shape ``(len(text),)``.
+
+        ``name`` is the argument name used in error messages. Raises
+        ``ValueError`` naming the characters that are not in the vocabulary.
+        """
+        _check_text(name, text)
+        codes = _codes(text).astype(np.int64)
+        pos = np.searchsorted(self._sorted_codes, codes)
+        pos = np.minimum(pos, len(self._sorted_codes) - 1)
+        unknown = self._sorted_codes[pos] != codes
+        if unknown.any():
+            raise ValueError(
+                f"{name} contains characters that are not in the vocabulary: "
+                f"{_describe_chars(self.missing(text))}"
+            )
+        return self._order[pos].astype(np.int64)
+
+    def decode(self, ids: Any) -> str:
+        """The text spelled by ``ids``: a 1-D array, tensor or list of ints in ``[0, len(vocab))``."""
+        values = _id_list("ids", ids)
+        bad = [i for i in values if not 0 <= i < len(self)]
+        if bad:
+            raise ValueError(
+                f"ids must lie in [0, {len(self)}) for this vocabulary of {len(self)} "
+                f"characters, got {bad[0]}"
+            )
+        return "".join(self.chars[i] for i in values)
+
+
+def _check_text(name: str, text: Any, *, allow_empty: bool = False) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a str, got {_checks._show(text)}")
+    if not text and not allow_empty:
+        raise ValueError(f"{name} must not be empty, got ''")
+    return text
+
+
+def _id_list(name: str, ids: Any) -> list[int]:
+    if isinstance(ids, torch.Tensor):
+        if ids.dim() != 1 or ids.is_floating_point() or ids.dtype == torch.bool:
+            raise TypeError(f"{name} must be a 1-D tensor of integer ids, got {_checks._show(ids)}")
+        return ids.tolist()
+    if isinstance(ids, np.ndarray):
+        if ids.ndim != 1 or ids.dtype.kind not in "iu":
+            raise TypeError(
+                f"{name} must be a 1-D array of integer ids, got an array of shape "
+                f"{ids.shape} and dtype {ids.dtype}"
+            )
+        return ids.tolist()
+    if isinstance(ids, (list, tuple)):
+        if not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in ids):
+            raise TypeError(f"{name} must hold ints only, got {_checks._show(ids)}")
+        return [int(i) for i in ids]
+    raise TypeError(
+        f"{name} must be a 1-D numpy array, tensor or list of ints, got {_checks._show(ids)}"
+    )
+
+
+def _check_ids_in_range(name: str, low: int, high: int, n_labels: int) -> None:
+    if low < 0 or high >= n_labels:
+        raise ValueError(
+            f"{name} must hold ids in [0, n_labels) = [0, {n_labels}), got values "
+            f"from {low} to {high}; is n_labels the vocabulary size?"
+        )
+
+
+def one_hot_encode(arr: IntArray, n_labels: int) -> IntArray:
+    """One-hot vectors for an integer array of any shape.
+
+    ``arr``: integer ids in ``[0, n_labels)``, shape ``S`` (e.g. ``(batch, seq)``),
+    as a numpy array or a torch tensor.
+    Returns float32 of shape ``S + (n_labels,)``, of the same kind as ``arr``:
+    a numpy array for a numpy array, a tensor on ``arr``'s device for a tensor
+    (so batches can be encoded on the GPU after the small id tensor is moved).
+    ``out[..., k]`` is 1 where ``arr == k`` and 0 elsewhere.
+    """
+    _checks.positive_int("n_labels", n_labels)
+    if isinstance(arr, torch.Tensor):
+        return _one_hot_tensor(arr, n_labels)
+    if isinstance(arr, np.ndarray):
+        return _one_hot_numpy(arr, n_labels)
+    raise TypeError(
+        f"arr must be a numpy array or a torch tensor of integer ids, got "
+        f"{_checks._show(arr)}; wrap a list with np.array(...)"
+    )
+
+
+def _one_hot_numpy(arr: np.ndarray, n_labels: int) -> np.ndarray:
+    if arr.dtype.kind not in "iu":
+        raise TypeError(
+            f"arr must hold integer ids, got an array of dtype {arr.dtype}; "
+            "use arr.astype(np.int64)"
+        )
+    if arr.size:
+        _check_ids_in_range("arr", int(arr.min()), int(arr.max()), n_labels)
+    out = np.zeros((arr.size, n_labels), dtype=np.float32)
+    out[np.arange(arr.size), arr.reshape(-1)] = 1.0
+    return out.reshape(*arr.shape, n_labels)
+
+
+def _one_hot_tensor(arr: torch.Tensor, n_labels: int) -> torch.Tensor:
+    if arr.is_floating_point() or arr.is_complex() or arr.dtype == torch.bool:
+        raise TypeError(
+            f"arr must hold integer ids, got {_checks._show(arr)}; call .long() on it"
+        )
+    if arr.numel():
+        low, high = torch.aminmax(arr)
+        _check_ids_in_range("arr", int(low), int(high), n_labels)
+    out = torch.zeros(*arr.shape, n_labels, dtype=torch.float32, device=arr.device)
+    return out.scatter_(-1, arr.long().unsqueeze(-1), 1.0)
+
+
+def vocab_of(model: Any) -> CharVocab:
+    """The vocabulary a character model carries.
+
+    The course's protocol: a char model keeps its characters in ``model.chars``
+    (a str or sequence of single characters; id ``i`` is ``chars[i]``), as the
+    notebook's ``CharRNN(chars, ...)`` does; a ``model.vocab`` that is a
+    ``CharVocab`` is used first if present.
+    """
+    vocab = getattr(model, "vocab", None)
+    if isinstance(vocab, CharVocab):
+        return vocab
+    chars = getattr(model, "chars", None)
+    if chars is None:
+        raise TypeError(
+            f"model must keep its characters in `model.chars` (set self.chars = tuple(chars) "
+            f"in __init__), and {type(model).__name__} has none; or pass vocab=... explicitly"
+        )
+    return CharVocab(chars)
