@@ -14,11 +14,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Union
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
 from . import _checks
+from .batching import char_batch_count, get_batches, split_train_val
+from .checkpoint import save_checkpoint
+from .text import one_hot_encode
 
 Hidden = Union[None, torch.Tensor, tuple]
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -178,6 +183,7 @@ def fit(
     step: Callable[..., tuple[torch.Tensor, Hidden]] = train_step,
     restore_best: bool = False,
     on_best: Callable[[nn.Module, int], None] | None = None,
+    scheduler: Any = None,
     progress: bool = True,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``.
@@ -190,6 +196,8 @@ def fit(
     changes. Use ``False`` when batches are unrelated (separate reviews).
     ``prepare(x, y)`` runs on the device before the model (e.g. one-hot).
     ``step`` is the training step; notebooks pass the student's own.
+    ``scheduler``: a ``torch.optim.lr_scheduler`` stepped after every training
+    step (not every epoch), so its period counts steps.
     With validation data, the weights of the best validation epoch are kept in
     ``history.best_state``; ``restore_best`` loads them back at the end and
     ``on_best(model, epoch)`` is called whenever a new best is reached (to save
@@ -219,6 +227,8 @@ def fit(
             if not carry_hidden or _hidden_batch(hidden) not in (None, x.shape[0]):
                 hidden = None
             loss, hidden = step(model, optimizer, loss_fn, x, y, hidden, clip)
+            if scheduler is not None:
+                scheduler.step()
             losses.append(loss)
             bar.update(1)
             if len(losses) % 50 == 0:
@@ -255,3 +265,63 @@ def fit(
     if restore_best and history.best_state is not None:
         model.load_state_dict(history.best_state)
     return history
+
+
+def char_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of logits ``(batch * seq, n_chars)`` against targets ``(batch, seq)``."""
+    return F.cross_entropy(logits, y.reshape(-1))
+
+
+def fit_char_rnn(
+    model: nn.Module,
+    ids: np.ndarray | torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int = 64,
+    seq_length: int = 100,
+    lr: float = 2e-3,
+    lr_end: float | None = None,
+    clip: float | None = 5.0,
+    val_frac: float = 0.1,
+    checkpoint: str | None = None,
+    device: torch.device | str | None = None,
+    progress: bool = True,
+) -> History:
+    """Train a character model (``helpers.models.CharRNN`` protocol) on a stream of ids.
+
+    ``ids``: the encoded text, shape ``(n,)``. The last ``val_frac`` of it is the
+    validation text, scored after every epoch; the weights of the best epoch are
+    kept in ``history.best_state`` and, if ``checkpoint`` names a file, saved
+    there (with the epoch and validation loss) each time a new best is reached.
+    Batches are one-hot encoded on the device, so only integer ids cross from
+    the host. Adam with learning rate ``lr``; gradients clipped to norm ``clip``.
+    With ``lr_end``, the learning rate follows a cosine from ``lr`` down to
+    ``lr_end`` over all the steps of all epochs (large steps early, fine ones at
+    the end, where they lower the loss most).
+    """
+    _checks.positive_int("epochs", epochs)
+    n_chars = len(model.chars)
+    stream = torch.as_tensor(ids, dtype=torch.long)
+    train_ids, val_ids = split_train_val(stream, val_frac)
+    # Fail now, not after the first epoch, if either part is too short for one batch.
+    get_batches(train_ids, batch_size, seq_length)
+    get_batches(val_ids, batch_size, seq_length)
+    optimizer = torch.optim.Adam(model.parameters(), lr=_checks.positive_number("lr", lr))
+    scheduler = None
+    if lr_end is not None:
+        steps = epochs * char_batch_count(len(train_ids), batch_size, seq_length)
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=steps, eta_min=_checks.positive_number("lr_end", lr_end))
+    def prepare(x: torch.Tensor, y: torch.Tensor) -> Batch:
+        return one_hot_encode(x, n_chars), y
+
+    def on_best(best_model: nn.Module, epoch: int) -> None:
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, best_model, epoch=epoch)
+
+    return fit(
+        model, lambda: get_batches(train_ids, batch_size, seq_length),
+        val_data=lambda: get_batches(val_ids, batch_size, seq_length),
+        loss_fn=char_loss, optimizer=optimizer, epochs=epochs, clip=clip, carry_hidden=True,
+        device=device, prepare=prepare, on_best=on_best, scheduler=scheduler, progress=progress,
+    )
