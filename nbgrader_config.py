@@ -26,3 +26,6 @@ c.ClearOutput.enabled = True
 # A submission whose graded test cells were deleted or stripped of their
 # metadata gets them back from the gradebook, so they still run and still grade.
 c.OverwriteCells.add_missing_cells = True
+
+# Checkpoints a solution run leaves beside its notebook never reach students.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "checkpoints", "*.pt"]

@@ -33,8 +33,8 @@ from machine import describe  # noqa: E402
 # "default" is what the notebook's Settings cell uses on a CPU laptop;
 # "full" is the documented GPU configuration.
 CONFIGS = {
-    "default": dict(n_hidden=256, n_layers=2, drop_prob=0.2, batch_size=64, seq_length=100,
-                    lr=3e-3, lr_end=1e-4, epochs=14, clip=5.0),
+    "default": dict(n_hidden=256, n_layers=2, drop_prob=0.1, batch_size=32, seq_length=50,
+                    lr=3e-3, lr_end=1e-4, epochs=12, clip=5.0),
     "full": dict(n_hidden=512, n_layers=2, drop_prob=0.5, batch_size=128, seq_length=100,
                  lr=2e-3, lr_end=5e-5, epochs=40, clip=5.0),
     # A seconds-long run of the same code, to check the script itself.
@@ -55,7 +55,7 @@ def run(name: str, seed: int = 0) -> dict:
     history = fit_char_rnn(
         model, vocab.encode(text), epochs=config["epochs"], batch_size=config["batch_size"],
         seq_length=config["seq_length"], lr=config["lr"], lr_end=config["lr_end"],
-        clip=config["clip"], device=device, progress=False,
+        clip=config["clip"], device=device, progress=True,
     )
     wall = time.perf_counter() - start
     n_train = int(len(text) * 0.9)

@@ -15,9 +15,13 @@ from .device import available_devices, get_device, seed_everything
 from .plots import plot_history, plot_predictions
 from .sampling import eval_mode, model_device, next_char_probs, predict_next, sample
 from .text import CharVocab, one_hot_encode, vocab_of
-from .training import History, detach_hidden, evaluate, fit, train_step
+from .models import CharRNN
+from .training import History, char_loss, detach_hidden, evaluate, fit, fit_char_rnn, train_step
 
 __all__ = [
+    "CharRNN",
+    "char_loss",
+    "fit_char_rnn",
     "strip_gutenberg",
     "load_imdb",
     "load_anna_karenina",

@@ -103,7 +103,7 @@ def next_char_probs(
     _checks.tensor("logits", logits, ndim=1, floating=True)
     _check_top_k(top_k, logits.shape[0])
     temperature = _checks.positive_number("temperature", temperature)
-    probs = torch.softmax(logits.detach().double().cpu() / temperature, dim=0)
+    probs = torch.softmax(logits.detach().cpu().double() / temperature, dim=0)
     if top_k is not None:
         keep = torch.topk(probs, top_k).indices
         probs = torch.zeros_like(probs).index_copy_(0, keep, probs[keep])

@@ -182,7 +182,7 @@ def fit(
     metrics: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] | None = None,
     step: Callable[..., tuple[torch.Tensor, Hidden]] = train_step,
     restore_best: bool = False,
-    on_best: Callable[[nn.Module, int], None] | None = None,
+    on_best: Callable[[nn.Module, int, dict[str, float]], None] | None = None,
     scheduler: Any = None,
     progress: bool = True,
 ) -> History:
@@ -200,7 +200,8 @@ def fit(
     step (not every epoch), so its period counts steps.
     With validation data, the weights of the best validation epoch are kept in
     ``history.best_state``; ``restore_best`` loads them back at the end and
-    ``on_best(model, epoch)`` is called whenever a new best is reached (to save
+    ``on_best(model, epoch, scores)`` is called whenever a new best is reached
+    (``scores``: that epoch's validation loss and metrics; e.g. to save
     a checkpoint).
     """
     _checks.positive_int("epochs", epochs)
@@ -258,7 +259,7 @@ def fit(
                     k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()
                 }
                 if on_best is not None:
-                    on_best(model, epoch)
+                    on_best(model, epoch, result)
         history.seconds.append(time.perf_counter() - start)
         bar.set_postfix(epoch=epoch + 1, **postfix)
     bar.close()
@@ -315,9 +316,9 @@ def fit_char_rnn(
     def prepare(x: torch.Tensor, y: torch.Tensor) -> Batch:
         return one_hot_encode(x, n_chars), y
 
-    def on_best(best_model: nn.Module, epoch: int) -> None:
+    def on_best(best_model: nn.Module, epoch: int, scores: dict[str, float]) -> None:
         if checkpoint is not None:
-            save_checkpoint(checkpoint, best_model, epoch=epoch)
+            save_checkpoint(checkpoint, best_model, epoch=epoch, val_loss=scores["loss"])
 
     return fit(
         model, lambda: get_batches(train_ids, batch_size, seq_length),

@@ -438,9 +438,11 @@ def test_fit_restore_best_loads_best_weights():
 
 def test_fit_on_best_called_on_each_new_best():
     calls = []
-    model, history = _scripted_fit(restore_best=False, on_best=lambda m, e: calls.append((m, e, m.w.item())))
-    assert [(e, w) for _, e, w in calls] == [(0, 2.0), (1, 1.0)]
-    assert all(m is model for m, _, _ in calls)
+    model, history = _scripted_fit(
+        restore_best=False, on_best=lambda m, e, scores: calls.append((m, e, m.w.item(), scores["loss"])))
+    assert [(e, w) for _, e, w, _ in calls] == [(0, 2.0), (1, 1.0)]
+    assert all(m is model for m, _, _, _ in calls)
+    assert [loss for _, _, _, loss in calls] == [history.val_loss[0], history.val_loss[1]]
 
 
 def test_fit_passes_clip_to_step():
