@@ -15,9 +15,11 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
 
 # Per-cell time limit while validating and autograding. Grading runs in smoke
-# mode (RNN_SMOKE=1), where no cell trains for long; a cell that hits this limit
-# (an endless loop) fails and grading goes on with the next cell.
-c.Execute.timeout = int(os.environ.get("RNN_CELL_TIMEOUT", "120"))
+# mode (RNN_SMOKE=1), where no cell trains for long: 120 s. A student's full-size
+# Validate (no RNN_SMOKE) trains for real, so it gets an hour per cell. A cell that
+# hits the limit (an endless loop) fails and grading goes on with the next cell.
+_smoke = os.environ.get("RNN_SMOKE", "").strip().lower() in {"1", "true", "yes", "on"}
+c.Execute.timeout = int(os.environ.get("RNN_CELL_TIMEOUT", "120" if _smoke else "3600"))
 c.Execute.interrupt_on_timeout = True
 
 # Student versions carry no outputs.

@@ -5,10 +5,11 @@ Shapes follow ``batch_first=True`` throughout: ``(batch, seq, features)``.
 from __future__ import annotations
 
 import math
-from typing import Iterator, TypeVar, Union
+from typing import Any, Iterator, TypeVar, Union
 
 import numpy as np
 import torch
+from torch.utils.data import DataLoader, TensorDataset
 
 from . import _checks
 
@@ -165,10 +166,7 @@ def split_train_val(arr: Splittable, val_frac: float = 0.1) -> tuple[Splittable,
         raise TypeError(
             f"arr must be a 1-D numpy array, tensor or str, got {_checks._show(arr)}"
         )
-    if isinstance(val_frac, bool) or not isinstance(val_frac, (int, float)):
-        raise TypeError(f"val_frac must be a number in (0, 1), got {_checks._show(val_frac)}")
-    if not 0 < val_frac < 1:
-        raise ValueError(f"val_frac must lie strictly between 0 and 1, got {val_frac}")
+    val_frac = _check_val_frac(val_frac)
     n = len(arr)
     n_val = round(n * val_frac)
     if n_val == 0 or n_val == n:
@@ -177,3 +175,180 @@ def split_train_val(arr: Splittable, val_frac: float = 0.1) -> tuple[Splittable,
             f"one part would be empty ({n_val} validation items)"
         )
     return arr[: n - n_val], arr[n - n_val :]
+
+
+# --- Reviews (sentiment-rnn) --------------------------------------------------
+#
+# Reviews are independent examples, so unlike a text stream they can be
+# shuffled, and the hidden state starts from zero for every batch.
+
+
+def _binary_labels(name: str, labels: Any) -> np.ndarray:
+    """``labels`` (list, array or tensor of 0/1) as a 1-D float32 array, checked."""
+    if isinstance(labels, torch.Tensor):
+        arr = labels.detach().cpu().numpy()
+    elif isinstance(labels, (list, tuple, np.ndarray)):
+        try:
+            arr = np.asarray(labels)
+        except ValueError:  # ragged nesting
+            raise ValueError(f"{name} must be 1-D, one 0/1 label per review") from None
+    else:
+        raise TypeError(
+            f"{name} must be a list, numpy array or tensor of 0/1 labels, got {_checks._show(labels)}"
+        )
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, one 0/1 label per review, got shape {arr.shape}")
+    if arr.dtype.kind == "b":
+        return arr.astype(np.float32)
+    if arr.dtype.kind in "iuf":
+        bad = np.flatnonzero((arr != 0) & (arr != 1))
+    else:  # strings or mixed objects: find the first value that is not the number 0 or 1
+        bad = [i for i, v in enumerate(arr.tolist())
+               if isinstance(v, bool) or not isinstance(v, (int, float)) or v not in (0, 1)]
+    if len(bad):
+        position = int(bad[0])
+        value = arr[position].item() if hasattr(arr[position], "item") else arr[position]
+        raise ValueError(
+            f"{name} must hold 0 (negative) or 1 (positive) only, got {value!r} at "
+            f"position {position}; helpers.load_imdb already gives 0/1"
+        )
+    return arr.astype(np.float32)
+
+
+def _feature_rows(name: str, features: Any) -> torch.Tensor:
+    """``features`` (the output of ``pad_features``) as an int64 tensor, checked."""
+    if isinstance(features, np.ndarray):
+        if features.dtype.kind not in "iu":
+            raise TypeError(
+                f"{name} must hold integer word ids, got an array of dtype {features.dtype}"
+            )
+        tensor = torch.from_numpy(np.ascontiguousarray(features, dtype=np.int64))
+    elif isinstance(features, torch.Tensor):
+        if features.is_floating_point() or features.is_complex() or features.dtype == torch.bool:
+            raise TypeError(f"{name} must hold integer word ids, got {_checks._show(features)}")
+        tensor = features.detach().to("cpu", torch.int64)
+    else:
+        raise TypeError(
+            f"{name} must be a 2-D numpy array or tensor of word ids "
+            f"(pad_features(...)), got {_checks._show(features)}"
+        )
+    if tensor.dim() != 2:
+        raise ValueError(
+            f"{name} must be 2-D (n_reviews, seq_length), got shape {tuple(tensor.shape)}"
+        )
+    if tensor.numel() and int(tensor.min()) < 0:
+        raise ValueError(f"{name} must hold word ids >= 0, got {int(tensor.min())}")
+    return tensor
+
+
+def _check_val_frac(val_frac: Any) -> float:
+    if isinstance(val_frac, bool) or not isinstance(val_frac, (int, float)):
+        raise TypeError(f"val_frac must be a number in (0, 1), got {_checks._show(val_frac)}")
+    if not 0 < val_frac < 1:
+        raise ValueError(f"val_frac must lie strictly between 0 and 1, got {val_frac}")
+    return float(val_frac)
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {_checks._show(seed)}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    return seed
+
+
+def stratified_split(
+    labels: Any, val_frac: float = 0.1, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split example indices into training and validation, keeping the label balance.
+
+    ``labels``: ``n`` labels 0/1 (list, array or tensor). The validation part
+    holds ``round(n * val_frac)`` examples, shared between the two labels in
+    proportion to how often each occurs (each label's share rounded down, the
+    example left over, if any, going to the label with the larger remainder),
+    so both parts have the label balance of ``labels`` to within one example.
+    Which examples go where is drawn with ``numpy.random.default_rng(seed)``:
+    the same labels and seed always give the same split, whatever the global
+    random state.
+
+    Returns ``(train_idx, val_idx)``: sorted int64 arrays, disjoint, together
+    ``0 .. n-1``.
+    """
+    y = _binary_labels("labels", labels)
+    val_frac = _check_val_frac(val_frac)
+    _check_seed(seed)
+    n = len(y)
+    n_val = round(n * val_frac)
+    if n_val == 0 or n_val == n:
+        raise ValueError(
+            f"labels has {n} examples, too few to split with val_frac={val_frac}: "
+            f"one part would be empty ({n_val} validation examples)"
+        )
+    groups = [np.flatnonzero(y == label) for label in (0.0, 1.0)]
+    shares = [n_val * len(g) / n for g in groups]
+    quotas = [int(s) for s in shares]
+    # Hand the examples lost to rounding down to the largest remainders (label 0 first on a tie).
+    for k in sorted(range(2), key=lambda k: quotas[k] - shares[k])[: n_val - sum(quotas)]:
+        quotas[k] += 1
+    rng = np.random.default_rng(seed)
+    val_parts = [rng.permutation(g)[:q] for g, q in zip(groups, quotas)]
+    val_idx = np.sort(np.concatenate(val_parts)).astype(np.int64)
+    is_val = np.zeros(n, dtype=bool)
+    is_val[val_idx] = True
+    return np.flatnonzero(~is_val).astype(np.int64), val_idx
+
+
+def review_loaders(
+    train_features: Any,
+    train_labels: Any,
+    test_features: Any,
+    test_labels: Any,
+    batch_size: int,
+    *,
+    val_frac: float = 0.1,
+    seed: int = 0,
+) -> tuple[DataLoader, DataLoader, DataLoader]:
+    """DataLoaders for training, validation and test reviews.
+
+    ``train_features``/``test_features``: int arrays or tensors ``(n, seq_length)``
+    from ``pad_features``; ``train_labels``/``test_labels``: ``n`` labels, 0 or 1.
+    The validation set is ``stratified_split(train_labels, val_frac, seed)``:
+    a seeded, label-balanced share of the *training* reviews (the test reviews
+    are kept for the very end).
+
+    Every loader yields ``(x, y)``: ``x`` int64 ``(batch, seq_length)``, ``y``
+    float32 ``(batch,)`` (the form ``BCEWithLogitsLoss`` wants). The last batch
+    holds the remainder when ``n`` is not a multiple of ``batch_size``
+    (``drop_last=False``: every review is seen), so a model must cope with any
+    batch size. The training loader reshuffles every epoch, in an order drawn
+    from its own generator seeded with ``seed`` (reproducible, and untouched by
+    other code's random numbers); validation and test keep their order.
+    No lengths are returned: with left padding the last column is always the
+    last real word, so nothing needs packing.
+    """
+    _checks.positive_int("batch_size", batch_size)
+    x_train = _feature_rows("train_features", train_features)
+    y_train = _binary_labels("train_labels", train_labels)
+    x_test = _feature_rows("test_features", test_features)
+    y_test = _binary_labels("test_labels", test_labels)
+    for split, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
+        if len(x) != len(y):
+            raise ValueError(
+                f"{split}_features and {split}_labels must have one label per review, "
+                f"got {len(x)} reviews and {len(y)} labels"
+            )
+        if len(x) == 0:
+            raise ValueError(f"{split}_features must hold at least one review, got none")
+    train_idx, val_idx = (torch.from_numpy(i) for i in stratified_split(y_train, val_frac, seed))
+    y_train_t = torch.from_numpy(y_train)
+
+    def loader(x: torch.Tensor, y: torch.Tensor, shuffle: bool) -> DataLoader:
+        generator = torch.Generator().manual_seed(seed) if shuffle else None
+        return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle,
+                          drop_last=False, generator=generator)
+
+    return (
+        loader(x_train[train_idx], y_train_t[train_idx], True),
+        loader(x_train[val_idx], y_train_t[val_idx], False),
+        loader(x_test, torch.from_numpy(y_test), False),
+    )

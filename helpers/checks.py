@@ -15,10 +15,16 @@ from torch import nn
 
 from .batching import get_batches as reference_get_batches
 from .checkpoint import model_hparams
+from .device import get_device
 from .sampling import eval_mode, model_device
 from .text import one_hot_encode as reference_one_hot_encode
 from .text import vocab_of
 from .training import train_step as reference_train_step
+
+
+def _cuda_devices() -> list[int]:
+    """Every CUDA device, so fork_rng saves and restores their generators too."""
+    return list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
 
 
 def _fail(message: str) -> None:
@@ -90,7 +96,7 @@ def check_train_step(step: Callable[..., Any]) -> None:
     The global random state is left as it was, so the check does not change
     what the notebook's later cells draw.
     """
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=_cuda_devices()):
         _check_train_step(step)
     print("check_train_step passed: same losses, weights and hidden state as helpers.train_step")
 
@@ -103,7 +109,8 @@ def _check_train_step(step: Callable[..., Any]) -> None:
     opt_ours = torch.optim.SGD(ours.parameters(), lr=0.1)
     loss_fn = nn.MSELoss()
     gen = torch.Generator().manual_seed(1)
-    batches = [(torch.randn(2, 5, 1, generator=gen), torch.randn(2, 5, 1, generator=gen)) for _ in range(2)]
+    # Large targets: gradient norms far above the clip of 5, so a step that forgets to clip differs.
+    batches = [(torch.randn(2, 5, 1, generator=gen), 20 * torch.randn(2, 5, 1, generator=gen)) for _ in range(2)]
     h_theirs = h_ours = None
     for i, (x, y) in enumerate(batches, start=1):
         result = step(theirs, opt_theirs, loss_fn, x, y, h_theirs, 5.0)
@@ -120,6 +127,9 @@ def _check_train_step(step: Callable[..., Any]) -> None:
             _fail(f"step {i}: the returned hidden state should be a tensor, got {type(h_theirs).__name__}")
         if h_theirs.requires_grad or h_theirs.grad_fn is not None:
             _fail(f"step {i}: the returned hidden state is still attached to the graph: .detach() it")
+        if not _close(h_theirs, h_ours, atol=1e-6):
+            _fail(f"step {i}: the returned hidden state differs from the model's new hidden state; "
+                  "return the hidden state the model gave back, detached")
         for (name, p_theirs), p_ours in zip(theirs.named_parameters(), ours.parameters()):
             if not torch.allclose(p_theirs, p_ours, atol=1e-6):
                 _fail(f"step {i}: weight {name} differs from the reference after the update; "
@@ -234,7 +244,8 @@ def _build_char_model(model_or_cls: Any, chars: tuple[str, ...]) -> nn.Module:
     if not (isinstance(model_or_cls, type) and issubclass(model_or_cls, nn.Module)):
         _fail(f"pass the model class (CharRNN) or a model, got {type(model_or_cls).__name__}")
     try:
-        return model_or_cls(chars, n_hidden=16, n_layers=2, drop_prob=0.0)
+        # Built on the course device, so an init_hidden that makes CPU tensors shows up on a GPU.
+        return model_or_cls(chars, n_hidden=16, n_layers=2, drop_prob=0.0).to(get_device())
     except TypeError as err:
         _fail(f"the model should be built as {model_or_cls.__name__}(chars, n_hidden=..., "
               f"n_layers=..., drop_prob=...); that call failed: {err}")
@@ -248,7 +259,7 @@ def check_char_rnn(model_or_cls: Any) -> None:
     ``(n_layers, batch, n_hidden)``, for batch sizes 1 and 3, all on the
     model's device. The global random state is left as it was.
     """
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=_cuda_devices()):
         torch.manual_seed(0)
         model = _build_char_model(model_or_cls, tuple("abcdefgh"))
         try:

@@ -323,7 +323,7 @@ def _accept_anna(download: Path, folder: Path) -> None:
         text = _normalise(download.read_bytes().decode("utf-8"))
         if _OPENING.search(text) is None:
             raise ValueError(
-                f"the download does not contain the novel's opening words "
+                "the download does not contain the novel's opening words "
                 "'Happy families are all alike' (an error page instead of the book?)"
             )
         os.chmod(download, 0o644)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 
 from .training import History
@@ -38,7 +39,11 @@ def _flat(name: str, values) -> list[float]:
         raise TypeError(
             f"{name} must be a tensor or a sequence of numbers, got {type(values).__name__}"
         )
-    return list(values)
+    try:
+        # Flattened like a tensor, so a numpy array of shape (1, seq, 1) counts its values.
+        return np.asarray(values, dtype=float).reshape(-1).tolist()
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a tensor or a sequence of numbers: {err}") from None
 
 
 def plot_predictions(

@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course import (ROOT, SOLUTIONS, assignments, is_graded_test, is_solution, nbgrader_meta,
+from course import (ROOT, SOLUTIONS, assignments, is_graded_test, is_solution,
                     read, solution_notebooks, points_by_test)
 
 pytestmark = pytest.mark.grading
@@ -46,13 +46,32 @@ def _blank_tests(nb, strip_metadata: bool):
     return nb
 
 
-def _endless_last_solution(nb):
-    """Start the last solution cell with an endless loop; return the grade id of the test after it."""
-    indices = [i for i, c in enumerate(nb.cells) if is_solution(c) and c.cell_type == "code"]
-    last = indices[-1]
-    nb.cells[last].source = "while True:\n    pass\n" + nb.cells[last].source
-    after = next(c for c in nb.cells[last + 1:] if is_graded_test(c))
-    return nb, nbgrader_meta(after)["grade_id"], last
+def _remove_tests(nb):
+    """Delete every other graded test cell; strip the metadata of the rest and blank them."""
+    kept = []
+    for cell in nb.cells:
+        if is_graded_test(cell):
+            cell.metadata.pop("nbgrader")
+            cell.source = "pass"
+            if len([c for c in kept if c.source == "pass"]) % 2:
+                continue  # deleted
+        kept.append(cell)
+    nb.cells = kept
+    return nb
+
+
+ENDLESS = "\nwhile True:  # a student's endless loop\n    pass\n"
+
+
+def _endless_first_solution(nb):
+    """End the first solution cell with an endless loop; return the cell's index.
+
+    Its definitions still run before the loop, so once the timeout stops the
+    cell, every later cell can run and earn its points.
+    """
+    first = next(i for i, c in enumerate(nb.cells) if is_solution(c) and c.cell_type == "code")
+    nb.cells[first].source += ENDLESS
+    return nb, first
 
 
 class Graded:
@@ -84,10 +103,11 @@ def graded(request, tmp_path_factory) -> Graded:
             "tampered": _blank_tests(read(root / "notebooks" / assignment / name), strip_metadata=False),
             "stripped": _blank_tests(read(root / "notebooks" / assignment / name), strip_metadata=True),
             "tampered_solved": _blank_tests(read(source), strip_metadata=False),
+            "removed_solved": _remove_tests(read(source)),
         }
-        looped, loop_test, loop_cell = _endless_last_solution(read(source))
+        looped, loop_cell = _endless_first_solution(read(source))
         submissions["endless_loop"] = looped
-        loop_info[name] = (loop_test, loop_cell)
+        loop_info[name] = loop_cell
         for student, nb in submissions.items():
             folder = root / "submitted" / student / assignment
             folder.mkdir(parents=True, exist_ok=True)
@@ -135,21 +155,23 @@ def test_replaced_test_cells_earn_nothing(graded, student):
     assert graded.scores[student][0] == 0
 
 
-def test_test_cells_come_from_the_gradebook_not_the_submission(graded):
-    # Tests replaced by `pass` beside correct answers: the real tests run and pass.
-    score, max_score = graded.scores["tampered_solved"]
-    assert score == max_score, _failed_cells(graded, "tampered_solved")
+@pytest.mark.parametrize("student", ["tampered_solved", "removed_solved"])
+def test_test_cells_come_from_the_gradebook_not_the_submission(graded, student):
+    # Beside correct answers, tests replaced by `pass`, stripped of their metadata or
+    # deleted: nbgrader puts the real tests back, and they run and pass.
+    score, max_score = graded.scores[student]
+    assert score == max_score, _failed_cells(graded, student)
 
 
 def test_endless_loop_is_stopped_and_the_rest_is_graded(graded):
-    for name, (loop_test, loop_cell) in graded.loop_info.items():
-        nb = read(SOLUTIONS / graded.assignment / name)
-        assert graded.cell_scores[("endless_loop", name, loop_test)] == 0
-        for index, cell in enumerate(nb.cells[:loop_cell]):
-            if is_graded_test(cell):
-                grade_id = nbgrader_meta(cell)["grade_id"]
-                points = float(nbgrader_meta(cell)["points"])
-                assert graded.cell_scores[("endless_loop", name, grade_id)] == points, grade_id
+    score, max_score = graded.scores["endless_loop"]
+    assert score == max_score, _failed_cells(graded, "endless_loop")
+    for name, loop_cell in graded.loop_info.items():
+        autograded = read(graded.root / "autograded" / "endless_loop" / graded.assignment / name)
+        looped = [c for c in autograded.cells if ENDLESS.strip() in c.source]
+        assert len(looped) == 1
+        errors = [o for o in looped[0].outputs if o.get("output_type") == "error"]
+        assert errors, "the endless cell should end with the timeout's error"
 
 
 def test_gradebook_export_lists_every_student(graded):

@@ -52,7 +52,8 @@ def test_fit_char_rnn_learns_and_checkpoints_the_best_epoch(tmp_path):
     assert history.val_loss[-1] < history.val_loss[0] < 2.5  # ln(9) = 2.2 is chance
     assert path.exists()
     saved = helpers.read_checkpoint(path)
-    assert saved["extra"]["epoch"] == history.best_epoch
+    assert saved["extra"]["epoch"] == history.best_epoch + 1  # counted from 1, as printed
+    assert saved["extra"]["val_loss"] == pytest.approx(history.val_loss[history.best_epoch])
     reloaded = helpers.load_checkpoint(path, CharRNN, device="cpu")
     for name, value in reloaded.state_dict().items():
         assert torch.equal(value, history.best_state[name])
@@ -87,3 +88,22 @@ def test_fit_char_rnn_rejects_text_too_short_for_validation():
 def test_fit_char_rnn_rejects_bad_epochs():
     with pytest.raises(ValueError, match="epochs"):
         fit_char_rnn(CharRNN(CHARS, n_hidden=8), _ids(), epochs=0, progress=False)
+
+
+def test_char_rnn_rejects_ids_instead_of_one_hot():
+    model = CharRNN(CHARS, n_hidden=8, n_layers=1)
+    with pytest.raises(TypeError, match="x"):
+        model(torch.randint(0, len(CHARS), (2, 5)))
+
+
+def test_char_rnn_rejects_repeated_characters():
+    with pytest.raises(ValueError, match="chars"):
+        CharRNN(("a", "b", "a"))
+
+
+def test_fit_rejects_a_model_on_another_device():
+    model = CharRNN(CHARS, n_hidden=8, n_layers=1)
+    with pytest.raises(ValueError, match="model.to"):
+        helpers.fit(model, [(torch.zeros(1, 2, len(CHARS)), torch.zeros(1, 2, dtype=torch.long))],
+                    loss_fn=char_loss, optimizer=torch.optim.SGD(model.parameters(), 0.1), epochs=1,
+                    device="meta", progress=False)

@@ -131,3 +131,11 @@ def test_plot_predictions_wrong_type(argument, bad):
     target, prediction = kwargs.pop("target"), kwargs.pop("prediction")
     with pytest.raises(TypeError, match=argument):
         plot_predictions(target, prediction, **kwargs)
+
+
+def test_plot_predictions_flattens_numpy_arrays_like_tensors():
+    import numpy as np
+    target = np.zeros((1, 20, 1))
+    ax = plot_predictions(target, torch.zeros(1, 20, 1))
+    assert len(ax.lines[0].get_ydata()) == 20
+    plt.close("all")
