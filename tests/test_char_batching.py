@@ -157,15 +157,6 @@ class _TinyCharModel(nn.Module):
         return self.fc(out.reshape(-1, 16)), hidden
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny models gain nothing from threads, and on a busy 2-core machine they lose a lot."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_fit_learns_a_repeating_text_from_get_batches(one_thread):
     torch.manual_seed(0)
     text = "abcd" * 60
