@@ -134,12 +134,22 @@ def save_checkpoint(path: PathLike, model: nn.Module, **extra: Any) -> Path:
     return path
 
 
+def _resolve_device(device: torch.device | str | None) -> torch.device:
+    """``device`` checked like RNN_DEVICE, so a missing GPU is named as such, not blamed on the file."""
+    if device is None:
+        return get_device()
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be a str such as 'cpu' or a torch.device, got {_checks._show(device)}")
+    return get_device(str(device))
+
+
 def read_checkpoint(path: PathLike, device: torch.device | str = "cpu") -> dict[str, Any]:
     """The dict stored by ``save_checkpoint``, tensors mapped onto ``device``.
 
     Keys: ``format, version, model_class, chars, hparams, state_dict, extra``.
     """
     path = _check_path(path)
+    device = _resolve_device(device)
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
     try:
@@ -164,7 +174,7 @@ def load_checkpoint(
     """
     if not (isinstance(model_cls, type) and issubclass(model_cls, nn.Module)):
         raise TypeError(f"model_cls must be an nn.Module class, got {_checks._show(model_cls)}")
-    device = get_device() if device is None else torch.device(device)
+    device = _resolve_device(device)
     payload = read_checkpoint(path, device)
     model = model_cls(tuple(payload["chars"]), **payload["hparams"])
     if "".join(vocab_of(model).chars) != payload["chars"]:

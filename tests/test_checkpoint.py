@@ -252,3 +252,13 @@ def test_files_that_are_not_checkpoints(tmp_path):
 
 def test_format_constants_are_stable():
     assert ckpt_module.FORMAT == "rnn-course/char-model" and ckpt_module.VERSION == 1
+
+
+def test_asking_for_a_missing_gpu_names_the_device_not_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    model = CharRNN(tuple("abc"), n_hidden=4, n_layers=1)
+    path = save_checkpoint(tmp_path / "m.pt", model)
+    with pytest.raises(RuntimeError, match="not available"):
+        load_checkpoint(path, CharRNN, device="cuda")
+    with pytest.raises(ValueError, match="cuda, cuda:N"):
+        read_checkpoint(path, device="gpu")
