@@ -91,6 +91,12 @@ class SentimentRNN(nn.Module):
     review when it reaches the first real word, so its output there (not at
     position 0, after the padding) joins the forward output at the last one.
 
+    ``pool="max"`` scores the element-wise maximum of the LSTM's outputs over
+    the review's real words instead (padding excluded): every position can
+    then contribute its strongest evidence, not only what survived to the end.
+    It is the ``full`` GPU configuration's choice; ``"last"`` (the default) is
+    the notebook's model.
+
     A row of zeros (an empty review, nothing to read) gets logit ``0.0``:
     probability 0.5, neither positive nor negative, and no gradient.
 
@@ -103,7 +109,8 @@ class SentimentRNN(nn.Module):
     """
 
     def __init__(self, vocab_size: int, embedding_dim: int, hidden_dim: int,
-                 n_layers: int = 2, drop_prob: float = 0.5, bidirectional: bool = False) -> None:
+                 n_layers: int = 2, drop_prob: float = 0.5, bidirectional: bool = False,
+                 pool: str = "last") -> None:
         super().__init__()
         self.vocab_size = _checks.positive_int("vocab_size", vocab_size)
         self.embedding_dim = _checks.positive_int("embedding_dim", embedding_dim)
@@ -117,6 +124,7 @@ class SentimentRNN(nn.Module):
             raise TypeError(f"bidirectional must be True or False, got {_checks._show(bidirectional)}")
         self.drop_prob = float(drop_prob)
         self.bidirectional = bidirectional
+        self.pool = _checks.one_of("pool", pool, ("last", "max"))
         self.directions = 2 if bidirectional else 1
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
         self.lstm = nn.LSTM(embedding_dim, hidden_dim, n_layers, batch_first=True,
@@ -180,11 +188,15 @@ class SentimentRNN(nn.Module):
         batch = x.shape[0]
         hidden = self.init_hidden(batch) if hidden is None else self._check_hidden(hidden, batch)
         out, hidden = self.lstm(self.embedding(x), hidden)  # (batch, seq, directions * hidden_dim)
+        empty = ~real[:, -1]  # left padding: no word in the last column means no word at all
+        if self.pool == "max":
+            features = out.masked_fill(~real.unsqueeze(-1), float("-inf")).amax(dim=1)
+            logits = self.fc(self.dropout(features.masked_fill(empty.unsqueeze(-1), 0.0))).squeeze(1)
+            return logits.masked_fill(empty, 0.0), hidden
         features = out[:, -1, : self.hidden_dim]  # forward direction after the last word
         if self.bidirectional:
             first_word = (x.shape[1] - real.sum(dim=1)).clamp(max=x.shape[1] - 1)
             rows = torch.arange(batch, device=x.device)
             features = torch.cat([features, out[rows, first_word, self.hidden_dim:]], dim=1)
         logits = self.fc(self.dropout(features)).squeeze(1)
-        empty = ~real[:, -1]  # left padding: no word in the last column means no word at all
         return logits.masked_fill(empty, 0.0), hidden

@@ -170,6 +170,9 @@ def one_hot_encode(arr: IntArray, n_labels: int) -> IntArray:
     Returns float32 of shape ``S + (n_labels,)``, of the same kind as ``arr``:
     a numpy array for a numpy array, a tensor on ``arr``'s device for a tensor
     (so batches can be encoded on the GPU after the small id tensor is moved).
+    Ids out of range raise ``ValueError``, except on a CUDA tensor, where they
+    trip CUDA's device-side assert instead (a host-side check would make the
+    GPU wait at every batch): check ids on the CPU first if in doubt.
     ``out[..., k]`` is 1 where ``arr == k`` and 0 elsewhere.
     """
     _checks.positive_int("n_labels", n_labels)
@@ -201,7 +204,10 @@ def _one_hot_tensor(arr: torch.Tensor, n_labels: int) -> torch.Tensor:
         raise TypeError(
             f"arr must hold integer ids, got {_checks._show(arr)}; call .long() on it"
         )
-    if arr.numel():
+    # Reading the range back to the host would stall a GPU at every batch, so
+    # on CUDA the check is left to scatter_'s device-side assert (as torch's own
+    # one_hot does); ids made by a vocabulary's encode are in range anyway.
+    if arr.numel() and arr.device.type != "cuda":
         low, high = torch.aminmax(arr)
         _check_ids_in_range("arr", int(low), int(high), n_labels)
     out = torch.zeros(*arr.shape, n_labels, dtype=torch.float32, device=arr.device)
@@ -467,7 +473,7 @@ def _review_ids(name: str, row: Any) -> np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
-def pad_features(reviews_ints: Iterable[Any], seq_length: int) -> np.ndarray:
+def pad_features(reviews_ints: Iterable[Any], seq_length: int, keep: str = "first") -> np.ndarray:
     """Make every encoded review exactly ``seq_length`` ids long: int64 array ``(n, seq_length)``.
 
     ``reviews_ints``: ``n`` reviews, each a list (or 1-D array/tensor) of word
@@ -477,11 +483,14 @@ def pad_features(reviews_ints: Iterable[Any], seq_length: int) -> np.ndarray:
     end at the last column: an LSTM reading left to right finishes on a real word,
     and its output at the last position has read the whole review.
     A long review is truncated to its *first* ``seq_length`` words (the rest is
-    dropped). An empty review gives a row of zeros. Row ``i`` belongs to
-    ``reviews_ints[i]``.
+    dropped), as in the classic exercise; ``keep="last"`` keeps its *last*
+    ``seq_length`` words instead (a review's verdict tends to come at its end).
+    An empty review gives a row of zeros. Row ``i`` belongs to ``reviews_ints[i]``.
 
     >>> pad_features([[5, 6], [1, 2, 3, 4, 5]], 4).tolist()
     [[0, 0, 5, 6], [1, 2, 3, 4]]
+    >>> pad_features([[5, 6], [1, 2, 3, 4, 5]], 4, keep="last").tolist()
+    [[0, 0, 5, 6], [2, 3, 4, 5]]
     """
     if isinstance(seq_length, bool) or not isinstance(seq_length, int):
         raise TypeError(f"seq_length must be a positive int, got {_checks._show(seq_length)}")
@@ -494,8 +503,9 @@ def pad_features(reviews_ints: Iterable[Any], seq_length: int) -> np.ndarray:
             "reviews_ints must be a list of encoded reviews (each a list of word ids), "
             f"got {_checks._show(reviews_ints)}"
         )
-    rows = [_review_ids(f"reviews_ints[{i}]", row)[:seq_length]
-            for i, row in enumerate(reviews_ints)]
+    _checks.one_of("keep", keep, ("first", "last"))
+    cut = slice(None, seq_length) if keep == "first" else slice(-seq_length, None)
+    rows = [_review_ids(f"reviews_ints[{i}]", row)[cut] for i, row in enumerate(reviews_ints)]
     features = np.zeros((len(rows), seq_length), dtype=np.int64)
     for i, row in enumerate(rows):
         if row.size:

@@ -171,6 +171,7 @@ class History:
 
     train_loss: list[float] = field(default_factory=list)
     val: dict[str, list[float]] = field(default_factory=dict)
+    train: dict[str, list[float]] = field(default_factory=dict)  # fit's train_eval_data scores
     step_loss: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)  # wall time at each epoch end
     best_epoch: int | None = None
@@ -199,6 +200,7 @@ def fit(
     on_best: Callable[[nn.Module, int, dict[str, float]], None] | None = None,
     scheduler: Any = None,
     progress: bool = True,
+    train_eval_data: Any = None,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``.
 
@@ -217,6 +219,11 @@ def fit(
     ``on_best(model, epoch, scores)`` is called whenever a new best is reached
     (``scores``: that epoch's validation loss and metrics; e.g. to save
     a checkpoint).
+    ``train_eval_data``: training batches (a sample is enough) scored after
+    every epoch exactly as ``val_data`` is, in eval mode, into ``history.train``
+    (same keys as ``history.val``). ``history.train_loss`` averages the steps
+    of an epoch with dropout on while the weights moved; this is a like-for-like
+    comparison with validation, whose gap shows overfitting.
     """
     _checks.positive_int("epochs", epochs)
     _check_model(model)
@@ -230,6 +237,15 @@ def fit(
     # gives the number of steps for the progress bar.
     first_batches = _batches(train_data)
     total = epochs * len(first_batches) if hasattr(first_batches, "__len__") else None
+
+    def score(data: Any, into: dict[str, list[float]]) -> dict[str, float]:
+        """Evaluate on ``data`` and append each result to ``into`` (history.val or history.train)."""
+        result = evaluate(model, data, loss_fn, carry_hidden=carry_hidden, device=device,
+                          prepare=prepare, metrics=metrics)
+        for name, value in result.items():
+            into.setdefault(name, []).append(value)
+        return result
+
     bar = tqdm(total=total, desc="training", unit="step", disable=not progress)
     start = time.perf_counter()
     for epoch in range(epochs):
@@ -258,13 +274,11 @@ def fit(
         history.step_loss += step_losses
         history.train_loss.append(sum(step_losses) / len(step_losses))
         postfix = {"train": f"{history.train_loss[-1]:.4f}"}
+
+        if train_eval_data is not None:
+            score(train_eval_data, history.train)
         if val_data is not None:
-            result = evaluate(
-                model, val_data, loss_fn, carry_hidden=carry_hidden, device=device,
-                prepare=prepare, metrics=metrics,
-            )
-            for name, value in result.items():
-                history.val.setdefault(name, []).append(value)
+            result = score(val_data, history.val)
             postfix["val"] = f"{result['loss']:.4f}"
             if result["loss"] < best:
                 best = result["loss"]
@@ -318,6 +332,11 @@ def fit_char_rnn(
     _checks.positive_int("epochs", epochs)
     n_chars = len(model.chars)
     stream = torch.as_tensor(ids, dtype=torch.long)
+    if stream.numel():  # once, on the CPU: one_hot_encode does not check ids on a GPU
+        low, high = torch.aminmax(stream)
+        if low < 0 or high >= n_chars:
+            raise ValueError(f"ids must lie in [0, {n_chars}) for this model's {n_chars} "
+                             f"characters, got values from {int(low)} to {int(high)}")
     train_ids, val_ids = split_train_val(stream, val_frac)
     # Fail now, not after the first epoch, if either part is too short for one batch.
     get_batches(train_ids, batch_size, seq_length)
@@ -400,11 +419,13 @@ def fit_classifier(
     *,
     epochs: int,
     lr: float = 1e-3,
+    lr_end: float | None = None,
     clip: float | None = 5.0,
     device: torch.device | str | None = None,
     progress: bool = True,
     on_best: Callable[[nn.Module, int, dict[str, float]], None] | None = None,
     flush_denormal: bool = True,
+    train_eval_loader: Any = None,
 ) -> History:
     """Train a review classifier with ``helpers.fit`` and keep its best epoch.
 
@@ -415,8 +436,13 @@ def fit_classifier(
     accuracy go into ``history.val["loss"]``/``history.val["accuracy"]``; at the
     end the model holds the weights of the epoch with the lowest validation loss
     (``history.best_epoch``, counted from 0), not those of the last one.
+    ``lr_end``: if given, the learning rate falls from ``lr`` to ``lr_end`` along
+    a cosine over all the steps of all epochs (as in ``fit_char_rnn``).
     ``device``: where to train; the model is moved there (default: where its
     parameters already are). ``on_best(model, epoch, scores)`` as in ``fit``.
+    ``train_eval_loader``: training batches scored like the validation ones
+    after every epoch, into ``history.train["loss"]``/``["accuracy"]`` (``fit``'s
+    ``train_eval_data``); a sample of the size of the validation set is enough.
 
     ``flush_denormal``: on the CPU, train with ``torch.set_flush_denormal(True)``
     and switch it back off afterwards (if it was off). The loss reads only
@@ -434,6 +460,14 @@ def fit_classifier(
     device = torch.device(device) if device is not None else _model_device(model)
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    scheduler = None
+    if lr_end is not None:
+        _checks.positive_number("lr_end", lr_end)
+        if not hasattr(train_loader, "__len__"):
+            raise TypeError(f"lr_end needs a train_loader with a length (a DataLoader or a list), "
+                            f"got {_checks._show(train_loader)}")
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=epochs * len(train_loader), eta_min=lr_end)
     flushing = (flush_denormal and device.type == "cpu" and not _denormals_flushed()
                 and torch.set_flush_denormal(True))
     try:
@@ -441,6 +475,7 @@ def fit_classifier(
             model, train_loader, val_data=val_loader, loss_fn=sentiment_loss, optimizer=optimizer,
             epochs=epochs, clip=clip, carry_hidden=False, device=device,
             metrics={"accuracy": accuracy}, restore_best=True, on_best=on_best, progress=progress,
+            train_eval_data=train_eval_loader, scheduler=scheduler,
         )
     finally:
         if flushing:
@@ -498,13 +533,15 @@ def predict_review(
     vocab: WordVocab | dict[str, int],
     seq_length: int,
     device: torch.device | str | None = None,
+    keep: str = "first",
 ) -> float:
     """The probability (0 to 1) that ``review``, a raw str, is positive.
 
     The review goes through the training pipeline: ``tokenize``,
     ``vocab.encode`` (words never seen in training become ``1``, unknown),
-    ``pad_features(..., seq_length)`` (left padding; only the first
-    ``seq_length`` words are read); then ``sigmoid`` of the model's logit, in
+    ``pad_features(..., seq_length, keep)`` (left padding; only the first
+    ``seq_length`` words are read, or the last ones with ``keep="last"``: use
+    what the model was trained with); then ``sigmoid`` of the model's logit, in
     eval mode, on ``device`` (the model's; the default). ``vocab``: a ``WordVocab``,
     or a plain dict word -> id (unknown words -> 1).
 
@@ -533,7 +570,7 @@ def predict_review(
     if not tokens:
         return 0.5
     device = _check_device(model, device)
-    x = torch.from_numpy(pad_features([encode(tokens)], seq_length)).to(device)
+    x = torch.from_numpy(pad_features([encode(tokens)], seq_length, keep)).to(device)
     was_training = model.training
     model.eval()
     try:

@@ -31,3 +31,43 @@ def test_char_rnn_benchmark_writes_json_and_plot(tmp_path):
     assert len(epochs) == result["config"]["epochs"]
     assert result["best_val_loss"] == min(e["val_loss"] for e in epochs)
     assert result["wall_seconds"] >= epochs[-1]["seconds"] > 0
+
+
+@pytest.mark.skipif(not _have("imdb"), reason="the IMDB reviews are not in the data folder (set RNN_DATA_DIR)")
+def test_sentiment_benchmark_chooses_on_validation_and_tests_once(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "sentiment_rnn.py"), "--config", "smoke",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads((tmp_path / "sentiment-rnn-smoke-cpu.json").read_text())
+    assert (tmp_path / "sentiment-rnn-smoke-cpu.png").stat().st_size > 0
+    (candidate,) = result["candidates"]
+    assert result["chosen"] == candidate["config_name"] == "smoke"
+    assert len(candidate["epochs"]) == candidate["config"]["epochs"]
+    best = candidate["epochs"][candidate["best_epoch"] - 1]
+    assert best["val_loss"] == min(e["val_loss"] for e in candidate["epochs"])
+    test = result["test"]
+    (tn, fp), (fn, tp) = test["confusion"]
+    assert tn + fp + fn + tp == test["n"] == candidate["config"]["max_reviews"]
+    assert test["accuracy"] == pytest.approx((tn + tp) / test["n"])
+
+
+@pytest.mark.skipif(not (_have("imdb") and _have("anna")), reason="needs both data sets (set RNN_DATA_DIR)")
+def test_throughput_benchmark_writes_json_and_table(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "throughput.py"), "--case", "char-rnn/smoke",
+         "--case", "sentiment/smoke", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads((tmp_path / "throughput-cpu.json").read_text())
+    assert [c["case"] for c in result["cases"]] == ["char-rnn/smoke", "sentiment/smoke"]
+    assert result["matmul"]["flops"] > 0 and result["machine"]["torch_threads"] >= 1
+    for case in result["cases"]:
+        assert set(case["tokens_per_second"]) == {"loop", "bare", "classic"}
+        assert all(len(v) == case["repeats"] for v in case["seconds"].values())
+        assert case["flops_per_token"] > 0 and case["peak_memory_bytes"] > 0
+    table = (tmp_path / "throughput-cpu.md").read_text()
+    assert "| char-rnn/smoke |" in table and "| sentiment/smoke |" in table

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from torch.utils.data import DataLoader, Subset
 from torch import nn
 
 from helpers import training
@@ -109,6 +110,30 @@ def test_model_keeps_its_arguments():
     assert model.lstm.dropout == 0.0  # one layer: no dropout between layers
 
 
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_max_pool_reads_every_real_word_and_no_padding(one_thread, bidirectional):
+    model = _model(pool="max", bidirectional=bidirectional, drop_prob=0.0)
+    x = _padded(6, 10, seed=3)
+    x[2] = 0
+    logits, _ = model(x)
+    out, _ = model.lstm(model.embedding(x))
+    for i in (0, 1, 3, 4, 5):
+        real = x[i] != 0
+        want = model.fc(out[i, real].amax(dim=0))
+        assert torch.allclose(logits[i], want.squeeze(), atol=1e-6)
+    assert logits[2].item() == 0.0
+    loss = sentiment_loss(logits, torch.ones(6))
+    loss.backward()
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+    alone = torch.cat([model(x[i:i + 1])[0] for i in range(6)])
+    assert torch.allclose(alone, logits, atol=1e-6)
+
+
+def test_pool_must_be_known():
+    with pytest.raises(ValueError, match=r"pool must be one of \['last', 'max'\], got 'mean'"):
+        SentimentRNN(10, 4, 4, pool="mean")
+
+
 @pytest.mark.parametrize("x, error, message", [
     (torch.ones(2, 5), TypeError, "x must be an integer tensor"),
     (torch.ones(2, 5, dtype=torch.bool), TypeError, "x must hold integer word ids"),
@@ -207,10 +232,12 @@ def trained():
         features = pad_features([vocab.encode(t) for t in tokens], seq)
         test_features = pad_features([vocab.encode(tokenize(r)) for r in test_reviews], seq)
         loaders = review_loaders(features, labels, test_features, test_labels, 32, seed=0)
+        train_eval = DataLoader(Subset(loaders[0].dataset, range(64)), batch_size=32)
         model = SentimentRNN(len(vocab), 16, 16, n_layers=1, drop_prob=0.1)
         history = fit_classifier(model, loaders[0], loaders[1], epochs=6, lr=0.02,
-                                 device="cpu", progress=False)
-        yield dict(model=model, vocab=vocab, seq=seq, loaders=loaders, history=history)
+                                 device="cpu", progress=False, train_eval_loader=train_eval)
+        yield dict(model=model, vocab=vocab, seq=seq, loaders=loaders, history=history,
+                   train_eval=train_eval)
     finally:
         torch.set_num_threads(before)
 
@@ -230,6 +257,18 @@ def test_fit_classifier_restores_the_best_epoch(trained):
                       metrics={"accuracy": accuracy})
     assert scores["loss"] == pytest.approx(min(history.val_loss), rel=1e-5)
     assert scores["accuracy"] == pytest.approx(history.val["accuracy"][history.best_epoch])
+
+
+def test_fit_classifier_scores_a_training_sample_like_validation(trained):
+    history, model = trained["history"], trained["model"]
+    assert set(history.train) == {"loss", "accuracy"}
+    assert len(history.train["loss"]) == len(history.train["accuracy"]) == 6
+    # the restored best epoch's weights give that epoch's recorded training scores again
+    scores = evaluate(model, trained["train_eval"], sentiment_loss, carry_hidden=False,
+                      metrics={"accuracy": accuracy})
+    assert scores["loss"] == pytest.approx(history.train["loss"][history.best_epoch], rel=1e-5)
+    assert scores["accuracy"] == pytest.approx(history.train["accuracy"][history.best_epoch])
+    assert max(history.train["accuracy"]) >= 0.95
 
 
 def test_test_classifier_scores_the_test_set(trained):
@@ -263,6 +302,9 @@ def test_predict_review_matches_the_pipeline(trained):
     assert predict_review(model, review, vocab, seq) == pytest.approx(expected, abs=1e-6)
     # only the first seq_length words are read
     assert predict_review(model, review, vocab, 3) == predict_review(model, "It was a", vocab, 3)
+    # or the last ones, as the model was trained
+    assert (predict_review(model, review, vocab, 3, keep="last")
+            == predict_review(model, "actor was good", vocab, 3))
 
 
 # --- predict_review edge cases (a stub model) ------------------------------------------
@@ -379,6 +421,32 @@ def test_fit_classifier_checks_its_arguments():
         fit_classifier(model, [], [], epochs=0)
     with pytest.raises(ValueError, match="lr must be a positive number"):
         fit_classifier(model, [], [], epochs=1, lr=-1.0)
+    with pytest.raises(ValueError, match="lr_end must be a positive number"):
+        fit_classifier(model, [], [], epochs=1, lr_end=0.0)
+    with pytest.raises(TypeError, match="lr_end needs a train_loader with a length"):
+        fit_classifier(model, iter([]), [], epochs=1, lr_end=1e-4)
+
+
+def test_fit_classifier_lowers_the_learning_rate_along_a_cosine(one_thread):
+    model = _model(n_layers=1, drop_prob=0.0)
+    x, y = _padded(12, 6), torch.tensor([0.0, 1.0] * 6)
+    batches = [(x[:6], y[:6]), (x[6:], y[6:])]
+    seen = []
+    real_step = torch.optim.Adam.step
+
+    def spy(self, *args, **kwargs):
+        seen.append(self.param_groups[0]["lr"])
+        return real_step(self, *args, **kwargs)
+
+    torch.optim.Adam.step = spy
+    try:
+        fit_classifier(model, batches, batches, epochs=3, lr=1e-2, lr_end=1e-4, progress=False)
+    finally:
+        torch.optim.Adam.step = real_step
+    assert len(seen) == 6 and seen[0] == pytest.approx(1e-2)
+    assert all(a > b for a, b in zip(seen, seen[1:]))
+    want = [1e-4 + (1e-2 - 1e-4) * (1 + math.cos(math.pi * k / 6)) / 2 for k in range(6)]
+    assert seen == pytest.approx(want, rel=1e-6)
 
 
 def test_sentiment_model_works_with_plain_fit(one_thread):

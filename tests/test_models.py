@@ -1,4 +1,5 @@
 """helpers.models.CharRNN and the char-level loop helpers.training.fit_char_rnn."""
+import numpy as np
 import pytest
 import torch
 
@@ -107,3 +108,10 @@ def test_fit_rejects_a_model_on_another_device():
         helpers.fit(model, [(torch.zeros(1, 2, len(CHARS)), torch.zeros(1, 2, dtype=torch.long))],
                     loss_fn=char_loss, optimizer=torch.optim.SGD(model.parameters(), 0.1), epochs=1,
                     device="meta", progress=False)
+
+
+def test_fit_char_rnn_checks_the_ids_once_before_training():
+    model = CharRNN(tuple("abc"), n_hidden=8, n_layers=1, drop_prob=0.0)
+    bad = np.array([0, 1, 2, 3] * 50)
+    with pytest.raises(ValueError, match=r"ids must lie in \[0, 3\) for this model's 3 characters, got values from 0 to 3"):
+        fit_char_rnn(model, bad, epochs=1, batch_size=2, seq_length=5, progress=False)

@@ -162,6 +162,20 @@ def test_pad_features_pads_left_and_keeps_first_words():
     assert features.tolist() == [[0, 0, 5, 6], [1, 2, 3, 4], [0, 0, 0, 0], [7, 8, 9, 10]]
 
 
+def test_pad_features_can_keep_the_last_words():
+    rows = [[5, 6], [1, 2, 3, 4, 5], [], [7, 8, 9, 10]]
+    features = pad_features(rows, 4, keep="last")
+    assert features.tolist() == [[0, 0, 5, 6], [2, 3, 4, 5], [0, 0, 0, 0], [7, 8, 9, 10]]
+    # the same as cutting each review to its ending by hand, then padding
+    assert (features == pad_features([r[-4:] for r in rows], 4)).all()
+
+
+@pytest.mark.parametrize("keep", ["end", "LAST", None, 1])
+def test_pad_features_rejects_unknown_keep(keep):
+    with pytest.raises(ValueError, match=r"keep must be one of \['first', 'last'\], got"):
+        pad_features([[1, 2]], 2, keep=keep)
+
+
 def test_pad_features_accepts_arrays_tensors_and_generators():
     rows = [np.array([3, 4], dtype=np.int32), torch.tensor([5]), (6, 7, 8)]
     assert pad_features(rows, 3).tolist() == [[0, 3, 4], [0, 0, 5], [6, 7, 8]]
