@@ -1,14 +1,15 @@
 """Train the sentiment model and score it once on the official IMDB test set.
 
     python benchmarks/sentiment_rnn.py --config default      # the notebook's CPU settings
-    RNN_DEVICE=cuda python benchmarks/sentiment_rnn.py --config full-a --config full-b
+    RNN_DEVICE=cuda python benchmarks/sentiment_rnn.py --config full-d --config full-e --name full
 
 With several --config, each candidate is trained and the one with the best
 *validation* accuracy (2,500 reviews split off the training set) is the only
 one scored on the 25,000 test reviews: the test set never takes part in a
 choice. `--no-test` stops before the test set, for trials.
 
-Writes benchmarks/results/sentiment-rnn-<config>-<device>.json (every
+Writes benchmarks/results/sentiment-rnn-<name>-<device>.json (<name>: --name,
+or the configurations joined by "_"; every
 candidate's configuration and per-epoch curves with wall time, the chosen
 one's test loss, accuracy and confusion matrix, the machine) and a .png of the
 curves. Data: helpers.load_imdb (RNN_DATA_DIR or data/).
@@ -91,7 +92,7 @@ CONFIGS = {
 
 
 def _subset(reviews: list[str], labels: list[int], n: int | None) -> tuple[list[str], list[int]]:
-    """The first n/2 negative and n/2 positive reviews (the files are sorted by label)."""
+    """The first n/2 negative and the first n/2 positive reviews, in file order."""
     if n is None:
         return reviews, labels
     neg = [i for i, y in enumerate(labels) if y == 0][: n // 2]
@@ -219,11 +220,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-test", action="store_true", help="stop before the test set")
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--name", help="the file name's middle part (default: the configurations joined by '_')")
     args = parser.parse_args(argv)
     names = args.config or ["default"]
     result = run(names, args.seed, test=not args.no_test)
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = f"sentiment-rnn-{'_'.join(names)}-{result['machine']['device'].split(':')[0]}"
+    stem = f"sentiment-rnn-{args.name or '_'.join(names)}-{result['machine']['device'].split(':')[0]}"
     (args.out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
     plot(result, args.out / f"{stem}.png")
     summary = f"{stem}: chosen {result['chosen']}"

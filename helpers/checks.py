@@ -357,8 +357,8 @@ def check_encode_and_remove_empty(encode_review: Callable[..., Any], remove_empt
                   f"vocab_to_int is 1, unknown), got {got!r}")
     reviews, labels = [[2, 3], [], [1], []], [1, 0, 0, 1]
     got = remove_empty([list(r) for r in reviews], list(labels))
-    if not (isinstance(got, tuple) and len(got) == 2):
-        _fail(f"remove_empty should return a pair (reviews_ints, labels), got {type(got).__name__}")
+    if not (isinstance(got, (tuple, list)) and len(got) == 2 and all(isinstance(g, (list, tuple)) for g in got)):
+        _fail(f"remove_empty should return a pair (reviews_ints, labels) of lists, got {type(got).__name__}")
     if list(got[0]) != [[2, 3], [1]] or list(got[1]) != [1, 0]:
         _fail(f"remove_empty({reviews}, {labels}) should keep ([[2, 3], [1]], [1, 0]): drop each "
               f"empty review together with its label, got ({list(got[0])}, {list(got[1])})")
@@ -378,9 +378,12 @@ def check_pad_features(fn: Callable[..., Any]) -> None:
     for rows, seq_length in cases:
         got = fn([list(r) for r in rows], seq_length)
         want = reference_pad_features(rows, seq_length)
-        arr = np.asarray(got) if isinstance(got, (np.ndarray, list)) else None
-        if arr is None or arr.shape != want.shape:
-            shape = arr.shape if arr is not None else type(got).__name__
+        if not isinstance(got, np.ndarray):
+            _fail(f"pad_features should return a numpy array (np.zeros((n, seq_length), dtype=np.int64) "
+                  f"filled in), got {type(got).__name__}: the DataLoaders later need .shape")
+        arr = got
+        if arr.shape != want.shape:
+            shape = arr.shape
             _fail(f"pad_features({rows}, {seq_length}) should have shape (n_reviews, seq_length) = "
                   f"{want.shape}, got {shape}")
         if arr.dtype.kind not in "iu":
@@ -412,7 +415,7 @@ def check_sentiment_rnn(cls: Any) -> None:
     with torch.random.fork_rng(devices=_cuda_devices()):
         torch.manual_seed(0)
         model = _build_sentiment_model(cls, vocab_size=30, embedding_dim=8, hidden_dim=6,
-                                       n_layers=2, drop_prob=0.0)
+                                       n_layers=2, drop_prob=0.25)
         emb, lstm, fc = (getattr(model, k, None) for k in ("embedding", "lstm", "fc"))
         if not (isinstance(emb, nn.Embedding) and isinstance(lstm, nn.LSTM) and isinstance(fc, nn.Linear)):
             _fail("the model needs self.embedding (nn.Embedding), self.lstm (nn.LSTM) and "
@@ -422,6 +425,12 @@ def check_sentiment_rnn(cls: Any) -> None:
                   f"got ({emb.num_embeddings}, {emb.embedding_dim})")
         if not lstm.batch_first or lstm.num_layers != 2 or lstm.hidden_size != 6:
             _fail("self.lstm should be nn.LSTM(embedding_dim, hidden_dim, n_layers, batch_first=True)")
+        dropout = getattr(model, "dropout", None)
+        if not isinstance(dropout, nn.Dropout) or abs(dropout.p - 0.25) > 1e-9:
+            _fail("the model needs self.dropout = nn.Dropout(drop_prob) (drop_prob=0.25 here)")
+        if abs(lstm.dropout - 0.25) > 1e-9:
+            _fail(f"with n_layers=2, self.lstm should get dropout=drop_prob (0.25 here) between its "
+                  f"layers, got {lstm.dropout}")
         if fc.out_features != 1:
             _fail(f"self.fc should give one logit per review (out_features=1), got {fc.out_features}")
         device = model_device(model)
@@ -472,20 +481,25 @@ def check_predict(predict: Callable[..., Any], net: nn.Module, vocab_to_int: dic
     reviews = ["A wonderful film, I loved every minute.", "Dull. Boring, and far too long!",
                "florpish zzyzx quendle", "great " * (seq_length + 3) + "awful", "", "?!..."]
     was_training = net.training
-    for review in reviews:
+    for i, review in enumerate(reviews):
+        mode = i % 2 == 1  # alternate eval and train mode: predict must restore either
+        net.train(mode)
         got = predict(net, review)
         want = predict_review(net, review, vocab_to_int, seq_length, keep=keep)
-        if isinstance(got, torch.Tensor) and got.numel() == 1:
-            got = got.item()
+        if net.training != mode:
+            net.train(was_training)
+            _fail(f"predict should leave the model in the mode it found it ({'train' if mode else 'eval'}"
+                  " mode here): remember net.training and call net.train(was_training) at the end")
         if not isinstance(got, float):
+            net.train(was_training)
             _fail(f"predict should return a Python float (use .item()), got {type(got).__name__} "
                   f"for {review!r}")
         if abs(got - want) > 1e-4:
             hint = (" A review with no words has no evidence either way: return 0.5."
                     if want == 0.5 else " Tokenize, encode (unknown words -> 1), pad to seq_length, "
                     "run the model in eval mode and apply a sigmoid to the logit.")
+            net.train(was_training)
             _fail(f"predict(net, {review[:40]!r}) should be {want:.4f}, got {got:.4f}.{hint}")
-        if net.training != was_training:
-            _fail("predict should leave the model in the mode it found it (put it back with net.train())")
+    net.train(was_training)
     print("check_predict passed: same probabilities as helpers.predict_review, unknown words "
           "and empty reviews handled")

@@ -134,6 +134,14 @@ def test_settings_cell_reads_smoke_mode(solution):
 
 
 @pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
+def test_no_widget_state_is_stored(solution):
+    """Progress-bar widget state from the instructor's run would reach the student version."""
+    assert "widgets" not in read(solution).metadata, (
+        f"{solution.name} stores widget state: re-run it with "
+        "--ExecutePreprocessor.store_widget_state=False, or delete metadata.widgets")
+
+
+@pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
 def test_solutions_carry_outputs_of_a_full_run(solution):
     """Committed solutions show what a student should get: executed, not in smoke mode."""
     code = [c for c in read(solution).cells if c.cell_type == "code"]

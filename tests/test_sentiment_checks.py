@@ -80,7 +80,8 @@ def test_encode_check_passes_the_reference(capsys):
     (good_encode, lambda r, l: ([x for x in r if x], l), "drop each empty review together with its label"),
     (good_encode, lambda r, l: tuple(map(list, zip(*[(x, y) for x, y in zip(r, l) if x]))) or ([], []),
      "should raise ValueError"),
-    (good_encode, lambda r, l: [x for x in r if x], "should return a pair"),
+    (good_encode, lambda r, l: r, "should return a pair"),
+    (good_encode, lambda r, l: {"reviews": r, "labels": l}, "should return a pair"),
 ])
 def test_encode_check_explains_mistakes(encode, remove, words):
     with pytest.raises(AssertionError, match=words):
@@ -111,7 +112,8 @@ def test_pad_check_passes_the_reference(capsys):
     (keeps_the_end, "keeps its first seq_length ids"),
     (lambda r, s: pad_features(r, s).astype(np.float32), "integer ids"),
     (lambda r, s: pad_features(r, s)[:, :-1], r"shape \(n_reviews, seq_length\)"),
-    (lambda r, s: "features", r"shape \(n_reviews, seq_length\)"),
+    (lambda r, s: "features", "should return a numpy array"),
+    (lambda r, s: pad_features(r, s).tolist(), "should return a numpy array"),
 ])
 def test_pad_check_explains_mistakes(fn, words):
     with pytest.raises(AssertionError, match=words):
@@ -175,6 +177,22 @@ class BatchSecond(Student):
         self.lstm = nn.LSTM(self.lstm.input_size, self.hidden_dim, self.n_layers)
 
 
+class NoDropout(Student):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.dropout
+
+    def forward(self, x, hidden=None):
+        out, hidden = self.lstm(self.embedding(x), hidden or self.init_hidden(x.size(0)))
+        return self.fc(out[:, -1]).squeeze(-1), hidden
+
+
+class NoLayerDropout(Student):
+    def __init__(self, vocab_size, embedding_dim, hidden_dim, n_layers=1, drop_prob=0.3):
+        super().__init__(vocab_size, embedding_dim, hidden_dim, n_layers, drop_prob)
+        self.lstm = nn.LSTM(embedding_dim, hidden_dim, n_layers, batch_first=True)
+
+
 class NoHead(nn.Module):
     def __init__(self, vocab_size, embedding_dim, hidden_dim, n_layers=1, drop_prob=0.3):
         super().__init__()
@@ -194,6 +212,8 @@ def test_model_check_passes_a_right_answer_and_the_reference(capsys):
     (Unsqueezed, r"shape \(batch,\) = \(1,\), got \(1, 1\)"),
     (BatchSecond, "batch_first=True"),
     (NoHead, r"self\.embedding \(nn\.Embedding\), self\.lstm"),
+    (NoDropout, r"self\.dropout = nn\.Dropout\(drop_prob\)"),
+    (NoLayerDropout, "should get dropout=drop_prob"),
     ("SentimentRNN", "pass the model class"),
 ])
 def test_model_check_explains_mistakes(cls, words):
@@ -218,7 +238,8 @@ def small_model():
     return ReferenceModel(len(vocab), 8, 8, n_layers=1, drop_prob=0.2), dict(vocab.word2int)
 
 
-def make_predict(model_vocab, seq_length, keep="first", *, empty=0.5, train_mode=False, tensor=False):
+def make_predict(model_vocab, seq_length, keep="first", *, empty=0.5, end_mode=None, tensor=False):
+    """A predict like the notebook's; the keyword arguments plant one mistake each."""
     model, vocab = model_vocab
 
     def predict(net, review):
@@ -226,9 +247,11 @@ def make_predict(model_vocab, seq_length, keep="first", *, empty=0.5, train_mode
         if not ids:
             return empty
         x = torch.from_numpy(pad_features([ids], seq_length, keep))
-        net.train(train_mode)
+        was = net.training
+        net.eval()
         with torch.no_grad():
             p = torch.sigmoid(net(x)[0][0])
+        net.train(was if end_mode is None else end_mode)
         return p if tensor else p.item()
 
     return predict
@@ -244,8 +267,10 @@ def test_predict_check_passes_a_right_answer(small_model, capsys):
 @pytest.mark.parametrize("kwargs, words", [
     (dict(empty=0.0), "return 0.5"),
     (dict(keep="first"), r"should be \d\.\d{4}, got"),  # trained with "last"
-    (dict(train_mode=True), r"should be|mode it found it"),
+    (dict(end_mode=True), r"mode it found it \(eval mode here\)"),
+    (dict(end_mode=False), r"mode it found it \(train mode here\)"),
     (dict(empty=np.float32(0.5)), "Python float"),
+    (dict(tensor=True), r"Python float \(use \.item\(\)\), got Tensor"),
 ])
 def test_predict_check_explains_mistakes(small_model, kwargs, words):
     model, vocab = small_model
@@ -254,3 +279,4 @@ def test_predict_check_explains_mistakes(small_model, kwargs, words):
     options.update(kwargs)
     with pytest.raises(AssertionError, match=words):
         checks.check_predict(make_predict(small_model, 6, **options), model, vocab, 6, "last")
+    assert not model.training, "the check puts the model back as it found it"

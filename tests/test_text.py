@@ -149,8 +149,10 @@ def test_one_hot_tensor_on_gpu_stays_there():
     arr = torch.tensor([[1, 0]], device="cuda")
     out = one_hot_encode(arr, 3)
     assert out.device == arr.device
-    with pytest.raises(ValueError, match="arr"):
-        one_hot_encode(arr + 5, 3)
+    assert out.cpu().tolist() == [[[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]]
+    # Out-of-range ids are not checked on a GPU (the check would stall it every batch);
+    # they trip CUDA's device-side assert, which poisons the process's CUDA context,
+    # so that case is not run here.
 
 
 @pytest.mark.parametrize("n_labels, error", [(0, ValueError), (-2, ValueError), (2.0, TypeError), (True, TypeError)])
