@@ -166,14 +166,8 @@ def split_train_val(arr: Splittable, val_frac: float = 0.1) -> tuple[Splittable,
         raise TypeError(
             f"arr must be a 1-D numpy array, tensor or str, got {_checks._show(arr)}"
         )
-    val_frac = _check_val_frac(val_frac)
     n = len(arr)
-    n_val = round(n * val_frac)
-    if n_val == 0 or n_val == n:
-        raise ValueError(
-            f"arr of length {n} is too short to split with val_frac={val_frac}: "
-            f"one part would be empty ({n_val} validation items)"
-        )
+    n_val = _validation_count(n, val_frac, f"arr of length {n} is too short", "items")
     return arr[: n - n_val], arr[n - n_val :]
 
 
@@ -249,6 +243,18 @@ def _check_val_frac(val_frac: Any) -> float:
     return float(val_frac)
 
 
+def _validation_count(n: int, val_frac: Any, too_few: str, unit: str) -> int:
+    """``round(n * val_frac)``, checked so that neither part of the split is empty."""
+    val_frac = _check_val_frac(val_frac)
+    n_val = round(n * val_frac)
+    if n_val == 0 or n_val == n:
+        raise ValueError(
+            f"{too_few} to split with val_frac={val_frac}: "
+            f"one part would be empty ({n_val} validation {unit})"
+        )
+    return n_val
+
+
 def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, got {_checks._show(seed)}")
@@ -275,15 +281,9 @@ def stratified_split(
     ``0 .. n-1``.
     """
     y = _binary_labels("labels", labels)
-    val_frac = _check_val_frac(val_frac)
     _check_seed(seed)
     n = len(y)
-    n_val = round(n * val_frac)
-    if n_val == 0 or n_val == n:
-        raise ValueError(
-            f"labels has {n} examples, too few to split with val_frac={val_frac}: "
-            f"one part would be empty ({n_val} validation examples)"
-        )
+    n_val = _validation_count(n, val_frac, f"labels has {n} examples, too few", "examples")
     groups = [np.flatnonzero(y == label) for label in (0.0, 1.0)]
     shares = [n_val * len(g) / n for g in groups]
     quotas = [int(s) for s in shares]
