@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import helpers  # noqa: E402
-from helpers.models import SentimentRNN  # noqa: E402
+from reference.sentiment import SentimentRNN, WordVocab, pad_features  # noqa: E402
 from machine import describe  # noqa: E402
 
 # "default" is what the notebook's Settings cell uses on a CPU laptop: the
@@ -115,10 +115,10 @@ def load_tokens(max_reviews: int | None) -> dict:
 def loaders(config: dict, data: dict, seed: int):
     train_tokens, train_labels = data["train"]
     test_tokens, test_labels = data["test"]
-    vocab = helpers.WordVocab.from_reviews(train_tokens, min_freq=config["min_freq"])
+    vocab = WordVocab.from_reviews(train_tokens, min_freq=config["min_freq"])
 
     def features(tokens):
-        return helpers.pad_features([vocab.encode(t) for t in tokens], config["seq_length"],
+        return pad_features([vocab.encode(t) for t in tokens], config["seq_length"],
                                     keep=config["keep"])
 
     return vocab, helpers.review_loaders(features(train_tokens), train_labels, features(test_tokens),

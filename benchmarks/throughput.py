@@ -42,6 +42,8 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import helpers  # noqa: E402
+from reference.char_rnn import CharRNN, get_batches, one_hot_encode  # noqa: E402
+from reference.sentiment import SentimentRNN, WordVocab, pad_features  # noqa: E402
 from char_rnn import CONFIGS as CHAR_CONFIGS  # noqa: E402
 from machine import describe  # noqa: E402
 from sentiment_rnn import CONFIGS as SENTIMENT_CONFIGS  # noqa: E402
@@ -80,7 +82,7 @@ def char_setup(config: dict, n_batches: int, device: torch.device) -> dict:
     n_chars = len(vocab)
 
     def model():
-        return helpers.CharRNN(vocab.chars, config["n_hidden"], config["n_layers"],
+        return CharRNN(vocab.chars, config["n_hidden"], config["n_layers"],
                                config["drop_prob"]).to(device)
 
     def flops_per_token():
@@ -89,14 +91,14 @@ def char_setup(config: dict, n_batches: int, device: torch.device) -> dict:
         return 3 * (lstm + 2 * h * n_chars)
 
     def classic_batches():
-        for x, y in helpers.get_batches(ids, b, s):  # numpy
-            yield helpers.one_hot_encode(x, n_chars), y
+        for x, y in get_batches(ids, b, s):  # numpy
+            yield one_hot_encode(x, n_chars), y
 
     return dict(
         model=model, tokens_per_batch=b * s, flops_per_token=flops_per_token(), carry_hidden=True,
         real_fraction=1.0,
-        loop_data=lambda: helpers.get_batches(torch.from_numpy(ids), b, s),
-        prepare=lambda x, y: (helpers.one_hot_encode(x, n_chars), y), loss_fn=helpers.char_loss,
+        loop_data=lambda: get_batches(torch.from_numpy(ids), b, s),
+        prepare=lambda x, y: (one_hot_encode(x, n_chars), y), loss_fn=helpers.char_loss,
         classic_data=classic_batches, classic_loss=nn.CrossEntropyLoss(),
         classic_target=lambda y: y.reshape(-1), classic_output=lambda out: out,
     )
@@ -106,17 +108,17 @@ def sentiment_setup(config: dict, n_batches: int, device: torch.device) -> dict:
     reviews, labels = helpers.load_imdb("train")
     b, s = config["batch_size"], config["seq_length"]
     tokens = [helpers.tokenize(r) for r in reviews]
-    vocab = helpers.WordVocab.from_reviews(tokens, min_freq=config["min_freq"])
+    vocab = WordVocab.from_reviews(tokens, min_freq=config["min_freq"])
     rng = np.random.default_rng(0)
     pick = rng.permutation(len(tokens))[: n_batches * b]
-    features = helpers.pad_features([vocab.encode(tokens[i]) for i in pick], s, keep=config["keep"])
+    features = pad_features([vocab.encode(tokens[i]) for i in pick], s, keep=config["keep"])
     y = np.asarray(labels, dtype=np.float32)[pick]
     # the loader review_loaders makes for training: shuffled (x, y) batches of a TensorDataset
     train_loader = DataLoader(TensorDataset(torch.from_numpy(features), torch.from_numpy(y)),
                               batch_size=b, shuffle=True, generator=torch.Generator().manual_seed(0))
 
     def model():
-        return helpers.SentimentRNN(len(vocab), config["embedding_dim"], config["hidden_dim"],
+        return SentimentRNN(len(vocab), config["embedding_dim"], config["hidden_dim"],
                                     config["n_layers"], config["drop_prob"],
                                     config["bidirectional"], config.get("pool", "last")).to(device)
 

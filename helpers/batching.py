@@ -5,7 +5,7 @@ Shapes follow ``batch_first=True`` throughout: ``(batch, seq, features)``.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, TypeVar, Union
+from typing import Any, TypeVar, Union
 
 import numpy as np
 import torch
@@ -103,53 +103,6 @@ def char_batch_count(n_chars: int, batch_size: int, seq_length: int) -> int:
         "seq_length", seq_length
     )
     return max(n_chars - 1, 0) // per_batch
-
-
-def get_batches(
-    arr: IdStream, batch_size: int, seq_length: int
-) -> Iterator[tuple[IdStream, IdStream]]:
-    """Cut a stream of character ids into ``(x, y)`` training windows.
-
-    ``arr``: 1-D integer ids of shape ``(n,)``, a numpy array or a tensor.
-    Yields ``n_batches = (n - 1) // (batch_size * seq_length)`` pairs; ``x`` and
-    ``y`` have shape ``(batch_size, seq_length)`` and the kind of ``arr``.
-
-    The first ``batch_size * seq_length * n_batches + 1`` ids are kept and the
-    last ``(n - 1) % (batch_size * seq_length)`` dropped. The kept stream (minus
-    its last id) is split into ``batch_size`` equal rows, each a contiguous stretch
-    of text; window ``k`` is columns ``k*seq_length .. (k+1)*seq_length`` of every
-    row, so row ``r`` of window ``k + 1`` continues row ``r`` of window ``k``
-    (a hidden state may be carried over). ``y`` is ``x`` shifted by one
-    character *in the text*: every target, the last column of the last window
-    included, is the character that really follows.
-
-    Arguments are checked at the call, before the first batch is asked for.
-    """
-    n = _id_stream_length("arr", arr)
-    n_batches = char_batch_count(n, batch_size, seq_length)
-    if n_batches == 0:
-        needed = batch_size * seq_length + 1
-        raise ValueError(
-            f"arr is too short for one batch: batch_size * seq_length + 1 = "
-            f"{batch_size} * {seq_length} + 1 = {needed} characters are needed "
-            f"(one more than the batch, for the last target), got {n}"
-        )
-    return _char_windows(arr, batch_size, seq_length, n_batches)
-
-
-def _char_windows(
-    arr: IdStream, batch_size: int, seq_length: int, n_batches: int
-) -> Iterator[tuple[IdStream, IdStream]]:
-    keep = batch_size * seq_length * n_batches
-    inputs = arr[:keep].reshape(batch_size, -1)
-    targets = arr[1 : keep + 1].reshape(batch_size, -1)
-    for start in range(0, inputs.shape[1], seq_length):
-        x = inputs[:, start : start + seq_length]
-        y = targets[:, start : start + seq_length]
-        if isinstance(arr, torch.Tensor):
-            yield x.contiguous(), y.contiguous()
-        else:
-            yield np.ascontiguousarray(x), np.ascontiguousarray(y)
 
 
 def split_train_val(arr: Splittable, val_frac: float = 0.1) -> tuple[Splittable, Splittable]:

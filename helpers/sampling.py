@@ -24,10 +24,11 @@ import contextlib
 from typing import Any, Iterator, Union
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from . import _checks
-from .text import CharVocab, one_hot_encode, vocab_of
+from .text import CharVocab, vocab_of
 
 Hidden = Any
 GeneratorLike = Union[None, int, torch.Generator]
@@ -115,7 +116,7 @@ def _forward_last(
     model: nn.Module, ids: torch.Tensor, hidden: Hidden, n_chars: int
 ) -> tuple[torch.Tensor, Hidden]:
     """Run ``ids`` of shape ``(1, seq)``; return the last step's logits ``(n_chars,)`` and the hidden state."""
-    result = model(one_hot_encode(ids, n_chars), hidden)
+    result = model(F.one_hot(ids, n_chars).float(), hidden)
     if not (isinstance(result, tuple) and len(result) == 2):
         raise TypeError(
             f"model(x, hidden) must return (logits, hidden), got {type(result).__name__}"

@@ -1,7 +1,7 @@
 """The training loop shared by every assignment.
 
 A recurrent model here is any ``nn.Module`` whose ``forward(x, hidden)`` returns
-``(output, hidden)``. ``fit`` runs epochs of ``train_step`` and, when given
+``(output, hidden)``. ``fit`` runs epochs of training steps and, when given
 validation data, ``evaluate`` after each epoch. Between steps the hidden state
 is *detached*: its values carry over, but the graph that produced them does not,
 so backpropagation stops at the batch boundary (truncated BPTT) instead of
@@ -13,16 +13,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Union
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
 from . import _checks
-from .batching import char_batch_count, get_batches, split_train_val
-from .checkpoint import save_checkpoint
-from .text import UNK_ID, WordVocab, one_hot_encode, pad_features, tokenize
 
 Hidden = Union[None, torch.Tensor, tuple]
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -59,36 +55,6 @@ def _check_clip(clip: Any) -> None:
     # A negative max norm would flip the sign of every gradient (ascent, not descent).
     if clip is not None:
         _checks.positive_number("clip", clip)
-
-
-def train_step(
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    loss_fn: LossFn,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    hidden: Hidden = None,
-    clip: float | None = 5.0,
-) -> tuple[torch.Tensor, Hidden]:
-    """One optimisation step on one batch; the reference students compare against.
-
-    Returns the loss as a 0-d tensor (no ``.item()``: that would make the CPU
-    wait for the GPU every step) and the new hidden state, detached.
-    ``clip``: the largest gradient norm allowed (> 0), or ``None`` for no clipping.
-    """
-    _check_model(model)
-    _check_clip(clip)
-    model.train()
-    optimizer.zero_grad()
-    output, hidden = model(x, hidden)
-    loss = loss_fn(output, y)
-    loss.backward()
-    if clip is not None:
-        # Recurrent gradients can explode over long sequences; capping their
-        # norm keeps one bad batch from wrecking the weights.
-        nn.utils.clip_grad_norm_(model.parameters(), clip)
-    optimizer.step()
-    return loss.detach(), detach_hidden(hidden)
 
 
 def _batches(data: Any) -> Iterable[Batch]:
@@ -195,7 +161,7 @@ def fit(
     device: torch.device | str | None = None,
     prepare: Callable[[torch.Tensor, torch.Tensor], Batch] | None = None,
     metrics: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] | None = None,
-    step: Callable[..., tuple[torch.Tensor, Hidden]] = train_step,
+    step: Callable[..., tuple[torch.Tensor, Hidden]] | None = None,
     restore_best: bool = False,
     on_best: Callable[[nn.Module, int, dict[str, float]], None] | None = None,
     scheduler: Any = None,
@@ -211,7 +177,9 @@ def fit(
     windows); it starts from ``None`` each epoch and whenever the batch size
     changes. Use ``False`` when batches are unrelated (separate reviews).
     ``prepare(x, y)`` runs on the device before the model (e.g. one-hot).
-    ``step`` is the training step; notebooks pass the student's own.
+    ``step(model, optimizer, loss_fn, x, y, hidden, clip) -> (loss, hidden)`` is
+    the training step: the time-series notebook passes the student's own; without
+    it, ``fit`` does a plain step itself (forward, loss, backward, clip, update).
     ``scheduler``: a ``torch.optim.lr_scheduler`` stepped after every training
     step (not every epoch), so its period counts steps.
     With validation data, the weights of the best validation epoch are kept in
@@ -257,7 +225,20 @@ def fit(
                 x, y = prepare(x, y)
             if not carry_hidden or _hidden_batch(hidden) not in (None, x.shape[0]):
                 hidden = None
-            loss, hidden = step(model, optimizer, loss_fn, x, y, hidden, clip)
+            if step is not None:
+                loss, hidden = step(model, optimizer, loss_fn, x, y, hidden, clip)
+            else:
+                model.train()
+                optimizer.zero_grad()
+                output, hidden = model(x, hidden)
+                loss = loss_fn(output, y)
+                loss.backward()
+                if clip is not None:
+                    # Recurrent gradients can explode over long sequences; a cap on their
+                    # norm keeps one bad batch from wrecking the weights.
+                    nn.utils.clip_grad_norm_(model.parameters(), clip)
+                optimizer.step()
+                loss, hidden = loss.detach(), detach_hidden(hidden)
             if scheduler is not None:
                 scheduler.step()
             losses.append(loss)
@@ -301,70 +282,9 @@ def char_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits, y.reshape(-1))
 
 
-def fit_char_rnn(
-    model: nn.Module,
-    ids: np.ndarray | torch.Tensor,
-    *,
-    epochs: int,
-    batch_size: int = 64,
-    seq_length: int = 100,
-    lr: float = 2e-3,
-    lr_end: float | None = None,
-    clip: float | None = 5.0,
-    val_frac: float = 0.1,
-    checkpoint: str | None = None,
-    device: torch.device | str | None = None,
-    progress: bool = True,
-) -> History:
-    """Train a character model (``helpers.models.CharRNN`` protocol) on a stream of ids.
-
-    ``ids``: the encoded text, shape ``(n,)``. The last ``val_frac`` of it is the
-    validation text, scored after every epoch; the weights of the best epoch are
-    kept in ``history.best_state`` and, if ``checkpoint`` names a file, saved
-    there (with the epoch, counted from 1, and the validation loss) each time a
-    new best is reached.
-    Batches are one-hot encoded on the device, so only integer ids cross from
-    the host. Adam with learning rate ``lr``; gradients clipped to norm ``clip``.
-    With ``lr_end``, the learning rate follows a cosine from ``lr`` down to
-    ``lr_end`` over all the steps of all epochs (large steps early, fine ones at
-    the end, where they lower the loss most).
-    """
-    _checks.positive_int("epochs", epochs)
-    n_chars = len(model.chars)
-    stream = torch.as_tensor(ids, dtype=torch.long)
-    if stream.numel():  # once, on the CPU: one_hot_encode does not check ids on a GPU
-        low, high = torch.aminmax(stream)
-        if low < 0 or high >= n_chars:
-            raise ValueError(f"ids must lie in [0, {n_chars}) for this model's {n_chars} "
-                             f"characters, got values from {int(low)} to {int(high)}")
-    train_ids, val_ids = split_train_val(stream, val_frac)
-    # Fail now, not after the first epoch, if either part is too short for one batch.
-    get_batches(train_ids, batch_size, seq_length)
-    get_batches(val_ids, batch_size, seq_length)
-    optimizer = torch.optim.Adam(model.parameters(), lr=_checks.positive_number("lr", lr))
-    scheduler = None
-    if lr_end is not None:
-        steps = epochs * char_batch_count(len(train_ids), batch_size, seq_length)
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-            optimizer, T_max=steps, eta_min=_checks.positive_number("lr_end", lr_end))
-    def prepare(x: torch.Tensor, y: torch.Tensor) -> Batch:
-        return one_hot_encode(x, n_chars), y
-
-    def on_best(best_model: nn.Module, epoch: int, scores: dict[str, float]) -> None:
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, best_model, epoch=epoch + 1, val_loss=scores["loss"])
-
-    return fit(
-        model, lambda: get_batches(train_ids, batch_size, seq_length),
-        val_data=lambda: get_batches(val_ids, batch_size, seq_length),
-        loss_fn=char_loss, optimizer=optimizer, epochs=epochs, clip=clip, carry_hidden=True,
-        device=device, prepare=prepare, on_best=on_best, scheduler=scheduler, progress=progress,
-    )
-
-
 # --- Sentiment classification (sentiment-rnn) -----------------------------------
 #
-# A review classifier (``helpers.models.SentimentRNN`` protocol) returns one
+# A review classifier (the notebook's ``SentimentRNN``) returns one
 # logit per review, shape ``(batch,)``; labels are floats 0.0/1.0 of the same
 # shape. Reviews are unrelated, so the hidden state is never carried from one
 # batch to the next (``carry_hidden=False``).
@@ -427,7 +347,7 @@ def fit_classifier(
     flush_denormal: bool = True,
     train_eval_loader: Any = None,
 ) -> History:
-    """Train a review classifier with ``helpers.fit`` and keep its best epoch.
+    """Train a review classifier (one logit per review) with ``helpers.fit``; keep its best epoch.
 
     ``train_loader``/``val_loader``: ``(x, y)`` batches, as from ``review_loaders``.
     Adam with learning rate ``lr``, ``sentiment_loss`` (binary cross-entropy on
@@ -524,61 +444,3 @@ def test_classifier(
 
 
 test_classifier.__test__ = False  # its name starts with "test": keep pytest from collecting it
-
-
-@torch.no_grad()
-def predict_review(
-    model: nn.Module,
-    review: str,
-    vocab: WordVocab | dict[str, int],
-    seq_length: int,
-    device: torch.device | str | None = None,
-    keep: str = "first",
-) -> float:
-    """The probability (0 to 1) that ``review``, a raw str, is positive.
-
-    The review goes through the training pipeline: ``tokenize``,
-    ``vocab.encode`` (words never seen in training become ``1``, unknown),
-    ``pad_features(..., seq_length, keep)`` (left padding; only the first
-    ``seq_length`` words are read, or the last ones with ``keep="last"``: use
-    what the model was trained with); then ``sigmoid`` of the model's logit, in
-    eval mode, on ``device`` (the model's; the default). ``vocab``: a ``WordVocab``,
-    or a plain dict word -> id (unknown words -> 1).
-
-    A review with no words at all (empty, or only punctuation) returns exactly
-    0.5 without running the model: there is no evidence either way. A review
-    whose words are all unknown is a real input (a row of 1s) and gets the
-    model's answer for it.
-    """
-    _check_model(model)
-    if not isinstance(review, str):
-        raise TypeError(f"review must be a str, got {_checks._show(review)}")
-    if isinstance(vocab, WordVocab):
-        encode = vocab.encode
-    elif isinstance(vocab, dict):
-        def encode(tokens: list[str]) -> list[int]:
-            return [vocab.get(t, UNK_ID) for t in tokens]
-    else:
-        raise TypeError(
-            f"vocab must be a WordVocab or a dict word -> id, got {_checks._show(vocab)}"
-        )
-    if isinstance(seq_length, bool) or not isinstance(seq_length, int):
-        raise TypeError(f"seq_length must be a positive int, got {_checks._show(seq_length)}")
-    if seq_length <= 0:
-        raise ValueError(f"seq_length must be a positive int, got {seq_length}")
-    tokens = tokenize(review)
-    if not tokens:
-        return 0.5
-    device = _check_device(model, device)
-    x = torch.from_numpy(pad_features([encode(tokens)], seq_length, keep)).to(device)
-    was_training = model.training
-    model.eval()
-    try:
-        logits, _ = model(x, None)
-    finally:
-        model.train(was_training)
-    if not isinstance(logits, torch.Tensor) or logits.numel() != 1:
-        raise ValueError(
-            f"model must return one logit for one review, got {_checks._show(logits)}"
-        )
-    return torch.sigmoid(logits.detach().reshape(()).float()).item()

@@ -1,7 +1,7 @@
 """The reference CharRNN at sizes small enough for fast tests."""
 from __future__ import annotations
 
-from helpers.models import CharRNN as _CharRNN
+from reference.char_rnn import CharRNN as _CharRNN
 
 
 class CharRNN(_CharRNN):

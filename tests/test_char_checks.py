@@ -11,9 +11,8 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.batching import get_batches
 from helpers.checks import check_char_rnn, check_get_batches, check_one_hot_encode
-from helpers.text import one_hot_encode
+from reference.char_rnn import get_batches, one_hot_encode
 from tests._char_rnn import CharRNN
 
 

@@ -8,7 +8,7 @@ from torch import nn
 
 from helpers.checks import check_rnn_forward, check_shape_answer, check_train_step
 from helpers.device import seed_everything
-from helpers.training import train_step
+from reference.time_series import train_step
 
 
 # ---------------------------------------------------------------- check_rnn_forward

@@ -13,9 +13,9 @@ from torch import nn
 from helpers import training
 from helpers.batching import review_loaders
 from helpers.device import seed_everything
-from helpers.models import SentimentRNN
-from helpers.text import UNK_ID, WordVocab, pad_features, tokenize
-from helpers.training import accuracy, evaluate, fit, fit_classifier, predict_review, sentiment_loss
+from helpers.text import UNK_ID, tokenize
+from helpers.training import accuracy, evaluate, fit, fit_classifier, sentiment_loss
+from reference.sentiment import SentimentRNN, WordVocab, pad_features, predict_review
 
 VOCAB_SIZE = 30
 

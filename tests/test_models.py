@@ -1,18 +1,18 @@
-"""helpers.models.CharRNN and the char-level loop helpers.training.fit_char_rnn."""
+"""reference.char_rnn.CharRNN and the char-level loop reference.char_rnn.fit_char_rnn."""
 import numpy as np
 import pytest
 import torch
 
 import helpers
-from helpers.models import CharRNN
-from helpers.training import char_loss, fit_char_rnn
+from helpers.training import char_loss
+from reference.char_rnn import CharRNN, fit_char_rnn, one_hot_encode
 
 CHARS = tuple(" abcdefgh")
 
 
 def test_char_rnn_shapes_and_hidden_device():
     model = CharRNN(CHARS, n_hidden=16, n_layers=2, drop_prob=0.1)
-    x = helpers.one_hot_encode(torch.randint(0, len(CHARS), (3, 7)), len(CHARS))
+    x = one_hot_encode(torch.randint(0, len(CHARS), (3, 7)), len(CHARS))
     logits, (h, c) = model(x, model.init_hidden(3))
     assert logits.shape == (3 * 7, len(CHARS))
     assert h.shape == c.shape == (2, 3, 16)

@@ -9,8 +9,9 @@ import torch
 from torch import nn
 
 from helpers import checks
-from helpers.models import SentimentRNN as ReferenceModel
-from helpers.text import UNK_ID, WordVocab, pad_features, tokenize
+from helpers.text import UNK_ID, tokenize
+from reference.sentiment import SentimentRNN as ReferenceModel
+from reference.sentiment import WordVocab, pad_features
 
 
 # --- build_vocab_to_int ------------------------------------------------------------

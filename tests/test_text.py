@@ -6,7 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers.text import CharVocab, one_hot_encode, vocab_of
+from helpers.text import CharVocab, vocab_of
+from reference.char_rnn import one_hot_encode
 
 TEXT = "Happy families are all alike;\nevery unhappy family is unhappy in its own way.\n"
 

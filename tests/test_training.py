@@ -7,7 +7,8 @@ from torch import nn
 
 from helpers.batching import sine_windows
 from helpers.device import seed_everything
-from helpers.training import History, detach_hidden, evaluate, fit, train_step
+from helpers.training import History, detach_hidden, evaluate, fit
+from reference.time_series import train_step
 
 
 # ---------------------------------------------------------------- small models

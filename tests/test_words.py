@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.text import PAD_ID, UNK_ID, WordVocab, pad_features, tokenize
+from helpers.text import PAD_ID, UNK_ID, tokenize
+from reference.sentiment import WordVocab, pad_features
 
 
 # --- tokenize -------------------------------------------------------------------

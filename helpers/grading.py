@@ -1,0 +1,124 @@
+"""What a notebook's first cell records so that grading can trust the libraries.
+
+Every graded notebook starts with a locked cell that imports the libraries and
+calls ``watch_libraries(globals())``. Nothing a student writes has run yet at
+that point, so the call can record what ``numpy``, ``torch``, ``helpers`` and
+the builtins look like untouched. It returns a function; the hidden tests
+call it before and after they run, and it fails when anything it recorded was
+replaced since (``np.array_equal = lambda *a: True``, a check switched off, a
+module swapped in ``sys.modules``, a name of the first cell rebound, a builtin
+shadowed), so work that passed only by changing the libraries earns nothing.
+
+This is a tripwire, not a sandbox: code that sets out to defeat it can, and
+that is what the instructor's integrity report (which reads the submitted
+code) is for. An honest notebook never trips it.
+"""
+from __future__ import annotations
+
+import builtins
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+# Modules whose attributes the hidden tests rely on, directly or through torch.
+_MODULES = ("builtins", "math", "operator", "functools", "itertools", "collections", "copy", "types",
+            "numpy", "numpy.random", "numpy.linalg", "torch", "torch.nn", "torch.nn.functional",
+            "torch.nn.init", "torch.nn.utils", "torch.optim", "torch.random", "torch.utils.data")
+# Classes whose methods a submission could replace (numpy's arrays are C types: immutable).
+_CLASSES = (torch.Tensor, nn.Module, nn.RNNBase, nn.RNN, nn.LSTM, nn.GRU, nn.Linear, nn.Embedding,
+            nn.Dropout, nn.MSELoss, nn.CrossEntropyLoss, nn.BCEWithLogitsLoss,
+            torch.optim.Optimizer, torch.optim.Adam, torch.optim.SGD)
+# Builtins the hidden tests call: a notebook that shadows one is not graded on trust.
+_BUILTINS = ("isinstance", "len", "abs", "all", "any", "float", "int", "list", "tuple", "dict", "set",
+             "sorted", "range", "zip", "enumerate", "type", "round", "repr", "str", "bool", "min",
+             "max", "sum", "print", "getattr", "hasattr", "issubclass", "callable", "iter", "next",
+             "AssertionError", "ValueError", "TypeError", "Exception", "object", "super")
+
+
+def _public(module: ModuleType) -> dict[str, Any]:
+    """The attributes to watch: all of the course's own modules, the public ones elsewhere."""
+    own = module.__name__.split(".")[0] == "helpers"
+    keep_private = own or module.__name__ == "builtins"
+    items = dict(vars(module))
+    if module.__name__ == "builtins":
+        # IPython keeps the last outputs in builtins._, __ and ___: they change by design.
+        return {k: v for k, v in items.items() if not k.startswith("_") or k in ("__import__", "__build_class__")}
+    return {k: v for k, v in items.items() if keep_private or not k.startswith("_")}
+
+
+def _watched_modules() -> dict[str, ModuleType]:
+    names = list(_MODULES) + sorted(n for n in sys.modules if n == "helpers" or n.startswith("helpers."))
+    return {n: sys.modules[n] for n in names if isinstance(sys.modules.get(n), ModuleType)}
+
+
+def _first_cell() -> bool:
+    """Whether the cell running now is the first one the kernel executes."""
+    shell = getattr(builtins, "get_ipython", lambda: None)()
+    return shell is None or getattr(shell, "execution_count", 1) <= 1
+
+
+def _shadowing(modules: dict[str, ModuleType], folder: Path) -> list[str]:
+    """Watched modules loaded from the notebook's own folder (a file that shadows a library)."""
+    found = []
+    for name, module in modules.items():
+        where = getattr(module, "__file__", None)
+        if where and folder in Path(where).resolve().parents:
+            found.append(f"{name} was imported from {where}, inside the notebook's folder")
+    return found
+
+
+def watch_libraries(namespace: dict[str, Any]) -> Callable[[], None]:
+    """Record the libraries as they are now; return ``untouched()``, which checks them later.
+
+    ``namespace``: the notebook's ``globals()``; the names bound in it now (the
+    first cell's imports) must still be bound to the same objects later.
+    ``untouched()`` raises ``AssertionError`` listing everything that changed,
+    and returns None when nothing did.
+    """
+    if not isinstance(namespace, dict):
+        raise TypeError(f"namespace must be the notebook's globals() (a dict), got {type(namespace).__name__}")
+    modules = _watched_modules()
+    recorded = {name: _public(module) for name, module in modules.items()}
+    methods = {cls: dict(vars(cls)) for cls in _CLASSES}
+    names = {k: v for k, v in namespace.items() if not k.startswith("_") or k in ("__builtins__",)}
+    problems_at_start = _shadowing(modules, Path.cwd().resolve())
+    if not _first_cell():
+        problems_at_start.append("the first cell was not the first to run (restart the kernel and run all cells)")
+    bare = {name: vars(builtins)[name] for name in _BUILTINS}
+
+    def changes() -> list[str]:
+        found = list(problems_at_start)
+        for name, module in modules.items():
+            if sys.modules.get(name) is not module:
+                found.append(f"sys.modules[{name!r}] was replaced")
+            now = vars(module)
+            found += [f"{name}.{k} was replaced" for k, v in recorded[name].items()
+                      if k not in now or now[k] is not v]
+        for cls, before in methods.items():
+            now = vars(cls)
+            found += [f"{cls.__module__}.{cls.__qualname__}.{k} was replaced" for k, v in before.items()
+                      if k not in now or now[k] is not v]
+            found += [f"{cls.__module__}.{cls.__qualname__}.{k} was added" for k in now if k not in before]
+        found += [f"the notebook's name {k!r} was rebound" for k, v in names.items()
+                  if namespace.get(k, _MISSING) is not v]
+        found += [f"the builtin {k!r} is shadowed by the notebook" for k, v in bare.items()
+                  if k in namespace and namespace[k] is not v]
+        return found
+
+    def untouched() -> None:
+        found = changes()
+        if found:
+            shown = "; ".join(found[:8]) + (f"; and {len(found) - 8} more" if len(found) > 8 else "")
+            raise AssertionError(
+                "grading cannot trust this notebook: something it relies on was changed since the "
+                f"first cell ran: {shown}. Leave the libraries as they are, then restart the kernel "
+                "and run all cells.")
+
+    return untouched
+
+
+_MISSING = object()
