@@ -79,15 +79,15 @@ def check_rnn_forward(model: nn.Module) -> None:
 class _TinyRNN(nn.Module):
     def __init__(self) -> None:
         super().__init__()
-        self.rnn = nn.RNN(1, 3, batch_first=True)
-        self.fc = nn.Linear(3, 1)
+        self.cell = nn.RNN(1, 3, batch_first=True)
+        self.head = nn.Linear(3, 1)
         with torch.no_grad():  # fixed weights, no random numbers: the values below are exact
             for k, p in enumerate(self.parameters()):
                 p.copy_(0.8 * (1 if k % 2 else -1) * torch.linspace(-0.5, 0.5, p.numel()).reshape(p.shape))
 
     def forward(self, x, hidden=None):
-        out, hidden = self.rnn(x, hidden)
-        return self.fc(out), hidden
+        states, last = self.cell(x, hidden)
+        return self.head(states), last
 
 
 def _train_step_batches() -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -542,7 +542,7 @@ def check_predict(predict: Callable[..., Any], net: nn.Module, vocab_to_int: dic
     """
     reviews = ["A wonderful film, I loved every minute.", "Dull. Boring, and far too long!",
                "florpish zzyzx quendle", "great " * (seq_length + 3) + "awful", "", "?!..."]
-    was_training = net.training
+    mode_before = net.training
     device = model_device(net)
     try:
         for i, review in enumerate(reviews):
@@ -555,20 +555,18 @@ def check_predict(predict: Callable[..., Any], net: nn.Module, vocab_to_int: dic
             if not isinstance(got, float):
                 _fail(f"predict should return a Python float (use .item()), got {type(got).__name__} "
                       f"for {review!r}")
-            ids = [vocab_to_int.get(word, UNK_ID) for word in tokenize(review)]
-            if not ids:
-                want, hint = 0.5, " A review with no words has no evidence either way: return 0.5."
-            else:
-                ids = ids[-seq_length:] if keep == "last" else ids[:seq_length]
-                row = torch.tensor([[0] * (seq_length - len(ids)) + ids], device=device)
-                net.eval()
-                with torch.no_grad():
+            words = [vocab_to_int.get(word, UNK_ID) for word in tokenize(review)]
+            want, hint = 0.5, " A review with no words has no evidence either way: return 0.5."
+            if words:
+                words = words[-seq_length:] if keep == "last" else words[:seq_length]
+                row = torch.tensor([[0] * (seq_length - len(words)) + words], device=device)
+                with eval_mode(net), torch.no_grad():
                     want = torch.sigmoid(net(row)[0].reshape(-1)[0]).item()
                 hint = (f" Tokenize, encode (unknown words -> 1), keep the {keep} {seq_length} ids, pad on "
                         "the left, run the model in eval mode and apply a sigmoid to the logit.")
             if abs(got - want) > 1e-4:
                 _fail(f"predict(net, {review[:40]!r}) should be {want:.4f}, got {got:.4f}.{hint}")
     finally:
-        net.train(was_training)
+        net.train(mode_before)
     print("check_predict passed: probabilities from the model in eval mode, unknown words "
           "and empty reviews handled, the model's mode restored")

@@ -287,7 +287,7 @@ def _data_loaders() -> list[str]:
 def _data_dir() -> str | None:
     """The data folder for the notebooks' kernels, or None when there is no data."""
     if os.environ.get("RNN_DATA_DIR"):
-        return str(ROOT / Path(os.environ["RNN_DATA_DIR"]).expanduser())   # relative: to the repo
+        return str((ROOT / Path(os.environ["RNN_DATA_DIR"]).expanduser()).resolve())   # relative: to the repo
     if any(p.name != "README.md" for p in (ROOT / "data").iterdir()):
         return str(ROOT / "data")   # an installed helpers would look next to site-packages instead
     return None
