@@ -7,7 +7,9 @@ the builtins look like untouched. It returns a function; the hidden tests
 call it before and after they run, and it fails when anything it recorded was
 replaced since (``np.array_equal = lambda *a: True``, a check switched off, a
 module swapped in ``sys.modules``, a name of the first cell rebound, a builtin
-shadowed), so work that passed only by changing the libraries earns nothing.
+shadowed, the instructor's reference answers imported), so work that passed
+only by changing the libraries or borrowing answers earns nothing. From the
+first cell on, importing the instructor-only packages (``reference``...) fails.
 
 This is a tripwire, not a sandbox: code that sets out to defeat it can, and
 that is what the instructor's integrity report (which reads the submitted
@@ -68,6 +70,32 @@ def _watched_modules() -> dict[str, ModuleType]:
     return {n: sys.modules[n] for n in names if isinstance(sys.modules.get(n), ModuleType)}
 
 
+# Top-level packages of the instructor's edition that a submission must never import.
+_INSTRUCTOR_ONLY = ("reference", "benchmarks", "solutions")
+
+
+class _InstructorOnlyBlocker:
+    """An import hook that refuses the instructor's own packages inside a notebook.
+
+    The instructor's edition of the course keeps its reference answers in
+    ``reference/``; a notebook graded inside that course could otherwise reach
+    them by putting the course folder on ``sys.path``.
+    """
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name.split(".")[0] in _INSTRUCTOR_ONLY:
+            raise ImportError(f"{name!r} is instructor-only code; a notebook cannot import it")
+        return None
+
+
+def _block_instructor_code() -> _InstructorOnlyBlocker:
+    blocker = next((f for f in sys.meta_path if type(f).__name__ == "_InstructorOnlyBlocker"), None)
+    if blocker is None:
+        blocker = _InstructorOnlyBlocker()
+        sys.meta_path.insert(0, blocker)
+    return blocker
+
+
 def _first_cell() -> bool:
     """Whether the cell running now is the first one the kernel executes."""
     shell = getattr(builtins, "get_ipython", lambda: None)()
@@ -95,6 +123,7 @@ def watch_libraries(namespace: dict[str, Any]) -> Callable[[], None]:
     if not isinstance(namespace, dict):
         raise TypeError(f"namespace must be the notebook's globals() (a dict), got {type(namespace).__name__}")
     _warm_up()
+    blocker = _block_instructor_code()
     modules = _watched_modules()
     recorded = {name: _public(module) for name, module in modules.items()}
     methods = {cls: dict(vars(cls)) for cls in _CLASSES}
@@ -106,6 +135,10 @@ def watch_libraries(namespace: dict[str, Any]) -> Callable[[], None]:
 
     def changes() -> list[str]:
         found = list(problems_at_start)
+        if blocker not in sys.meta_path:
+            found.append("the import hook that keeps instructor-only code out was removed")
+        found += [f"instructor-only code was imported: {name}" for name in list(sys.modules)
+                  if name.split(".")[0] in _INSTRUCTOR_ONLY]
         for name, module in modules.items():
             if sys.modules.get(name) is not module:
                 found.append(f"sys.modules[{name!r}] was replaced")

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path, PureWindowsPath
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
@@ -63,7 +63,8 @@ FILE_CALLS: dict[str, tuple[int | None, str]] = {
     **dict.fromkeys(("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.WindowsPath"), (None, ""))}
 MAGICS = {  # what `%name` / `%%name` become, and the magics that reach the shell, files or the namespace
     "get_ipython().run_line_magic": ("%", frozenset(
-        "run load writefile cd env sx sc system alias load_ext reload_ext reset pushd popd bookmark save store".split())),
+        "run load writefile cd env sx sc system alias load_ext reload_ext reset pushd popd bookmark save store"
+        .split())),
     "get_ipython().run_cell_magic": ("%%", frozenset(
         "bash sh script system writefile python python2 python3 pypy perl ruby html javascript js".split()))}
 # Attributes that lead from an object to code, frames or namespaces.
@@ -90,13 +91,11 @@ class Finding:
     reason: str
 
 
-@dataclass
-class _Context:
+class _Context(NamedTuple):
     """What the rules know about the whole notebook, beyond the cell at hand."""
 
     imports: dict[str, str]          # local name -> dotted path it was imported as, from every cell
     course: dict[str, str | None]    # names the locked cells define -> dotted path when an import binds them
-    own_cell: bool = False           # scanning a locked cell, the very cell the course names come from
 
 
 def _show(node: ast.AST, limit: int = 70) -> str:
@@ -133,7 +132,8 @@ def _imports(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str, ast.
             top = alias.name.split(".")[0]
             yield (alias.asname, alias.name, alias) if alias.asname else (top, top, alias)
         elif alias.name != "*":
-            yield alias.asname or alias.name, "." * node.level + ".".join(filter(None, (node.module, alias.name))), alias
+            path = "." * node.level + ".".join(filter(None, (node.module, alias.name)))
+            yield alias.asname or alias.name, path, alias
 
 
 def _qualname(node: ast.AST, ctx: _Context) -> str | None:
@@ -172,22 +172,21 @@ def _store(node: ast.Attribute | ast.Subscript, ctx: _Context) -> Iterator[str]:
         yield f"{verb} an attribute of an imported module: {_show(node)}"
 
 
+def _use(node: ast.Name | ast.Attribute, ctx: _Context) -> Iterator[str]:
+    name = _qualname(node, ctx) or ""
+    if name in USES:
+        yield f"{USES[name]}: {_show(node)}"
+    elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in ctx.imports \
+            and name.split(".")[0] in USED_MODULES:
+        yield f"uses {MODULES[name.split('.')[0]]}: {name}"
+
+
 def _attribute(node: ast.Attribute, ctx: _Context) -> Iterator[str]:
-    if _qualname(node, ctx) in USES:
-        yield f"{USES[_qualname(node, ctx)]}: {_show(node)}"
     if node.attr in DUNDERS or (node.attr == "__class__" and not isinstance(node.ctx, ast.Load)):
         yield f"reaches code or namespaces through {node.attr}: {_show(node)}"
     base = _qualname(node.value, ctx)   # dunders are the rule above's business
-    if node.attr.startswith("_") and not node.attr.endswith("__") and base and _private_helpers(f"{base}.{node.attr}"):
+    if node.attr[:1] == "_" and not node.attr.endswith("__") and base and _private_helpers(f"{base}.{node.attr}"):
         yield f"reaches helpers internals: {base}.{node.attr}"
-
-
-def _name(node: ast.Name, ctx: _Context) -> Iterator[str]:
-    name = _qualname(node, ctx) or ""
-    if name in USES:
-        yield f"{USES[name]}: {node.id}"
-    elif isinstance(node.ctx, ast.Load) and node.id in ctx.imports and name.split(".")[0] in USED_MODULES:
-        yield f"uses {MODULES[name.split('.')[0]]}: {name}"
 
 
 def _import(node: ast.Import | ast.ImportFrom, ctx: _Context) -> Iterator[str]:
@@ -258,7 +257,7 @@ def _file_access(node: ast.Call, position: int | None, keyword: str) -> Iterator
 
 
 RULES: dict[type, tuple[Callable[[Any, _Context], Iterator[str]], ...]] = {
-    ast.Attribute: (_store, _attribute), ast.Subscript: (_store,), ast.Name: (_name,),
+    ast.Attribute: (_store, _use, _attribute), ast.Subscript: (_store,), ast.Name: (_use,),
     ast.Import: (_import,), ast.ImportFrom: (_import,), ast.Call: (_call,)}
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -287,7 +286,7 @@ def _rebound_names(tree: ast.AST, ctx: _Context) -> Iterator[tuple[ast.AST, str]
     for name, node, path in _global_bindings(tree):
         verb = VERBS.get(type(getattr(node, "ctx", None)), "rebinds")
         # Importing the module the course imported under the same name changes nothing.
-        if name in ctx.course and not ctx.own_cell and not (path and path == ctx.course[name]):
+        if name in ctx.course and not (path and path == ctx.course[name]):
             yield node, f"{verb} a name the course defines: {name}"
         elif name in TESTED_BUILTINS:
             yield node, f"{verb} a builtin the tests rely on: {name}"
@@ -360,7 +359,8 @@ def _scan(notebook: Any, name: str, release: Any | None) -> list[Finding]:
     imports = {local: path for tree in [*map(_parse, (c.source for c in released)), *trees.values()]
                if isinstance(tree, ast.Module) for node in ast.walk(tree)
                if isinstance(node, (ast.Import, ast.ImportFrom)) for local, path, _ in _imports(node)}
-    course = _course_names([c for c in (release or notebook).cells if c.cell_type == "code" and _nbgrader(c, "locked")])
+    course = _course_names([c for c in (release or notebook).cells
+                            if c.cell_type == "code" and _nbgrader(c, "locked")])
     found: set[Finding] = set()   # a set: one finding per line and reason
     for index, tree in trees.items():
         cell = notebook.cells[index]
@@ -369,7 +369,8 @@ def _scan(notebook: Any, name: str, release: Any | None) -> list[Finding]:
         if isinstance(tree, SyntaxError):
             found.add(Finding(name, index, tree.lineno or 1, f"does not parse: {tree.msg}"))
             continue
-        ctx = _Context(imports, course, own_cell=release is None and _nbgrader(cell, "locked"))
+        # Without a release, the locked cells are where the course names come from, not rebindings of them.
+        ctx = _Context(imports, {} if release is None and _nbgrader(cell, "locked") else course)
         try:
             found.update(Finding(name, index, line, reason) for line, reason in _scan_tree(tree, ctx))
         except RecursionError:   # code nested this deep is itself worth a look, and must not end the report
@@ -388,9 +389,14 @@ def _extra_files(root: Path) -> Iterator[Finding]:
     folders: set[str] = set()
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
-        if ".ipynb_checkpoints" in rel.parts or path.is_dir() or path.suffix not in SHIPPED:
+        if ".ipynb_checkpoints" in rel.parts:
             continue
-        if len(rel.parts) == 1:
+        if path.is_symlink():   # a link to a folder can shadow a library as well as a file can
+            yield Finding(rel.as_posix(), -1, 0, f"ships a link beside the notebook: {rel.as_posix()} "
+                                                 "(it could shadow a library or reach outside the folder)")
+        elif path.is_dir() or path.suffix not in SHIPPED:
+            continue
+        elif len(rel.parts) == 1:
             yield Finding(rel.name, -1, 0, f"ships {SHIPPED[path.suffix]} beside the notebook: {rel.name} "
                                            "(it could shadow a library)")
         elif rel.parts[0] not in folders:
@@ -409,8 +415,8 @@ def scan_submission(folder: str | Path, release_folder: str | Path | None = None
         release = _read_notebook(twin, "release_folder") if twin and twin.is_file() else None
         try:
             notebook = _read_notebook(path, "folder")
-        except ValueError as err:   # one broken submission is a finding, not the end of the class's report
-            findings.append(Finding(path.name, -1, 0, f"could not be read as a notebook: {err}"))
+        except ValueError:   # one broken submission is a finding, not the end of the class's report
+            findings.append(Finding(path.name, -1, 0, f"could not be read as a notebook: {path.name}"))
             continue
         findings += _scan(notebook, path.name, release)
     return findings + list(_extra_files(root))
@@ -428,7 +434,7 @@ def _markdown_cell(value: object) -> str:
 
 
 def _check_assignment(assignment: object) -> None:
-    if not isinstance(assignment, str) or not assignment or Path(assignment).name != assignment:
+    if not isinstance(assignment, str) or assignment in ("", ".", "..") or Path(assignment).name != assignment:
         raise ValueError(f"assignment: expected an assignment folder name such as 'char-rnn', got {assignment!r}")
 
 
@@ -456,8 +462,8 @@ def write_report(rows: Iterable[tuple[str, str, Finding]], out_dir: str | Path, 
     return csv_path, md_path
 
 
-def _collect(course_root: str | Path, assignment: str, submitted: str, release: str,
-             ) -> tuple[list[tuple[str, str, Finding]], int]:
+def _collect(course_root: str | Path, assignment: str, submitted: str,
+             release: str) -> tuple[list[tuple[str, str, Finding]], int]:
     """(student, assignment, finding) rows for every submission of ``assignment``, and how many there were."""
     root = _folder(course_root, "course_root")
     _check_assignment(assignment)

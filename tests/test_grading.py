@@ -1,14 +1,17 @@
 """The grading round trip, with real nbgrader commands in a temporary course.
 
 For each assignment, one course directory is made from the repository's own
-nbgrader_config.py and solutions/; the released student version and five
-doctored submissions are autograded in one `nbgrader autograde` run, in smoke
-mode, and the gradebook is read back.
+nbgrader_config.py, solutions/ and the instructor-only reference/ (as in the
+instructor's real course folder); the released student version, doctored
+submissions and the project's own attacks on the grader are autograded in one
+run of the documented command (`python -m reference.autograde`, smoke mode),
+and the gradebook and the integrity report are read back.
 """
 from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
+
 
 from course import (ROOT, SOLUTIONS, assignments, is_graded_test, is_solution,
                     read, solution_notebooks, points_by_test)
@@ -34,6 +38,13 @@ def _nbgrader(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env,
         capture_output=True, text=True, timeout=900,
     )
+
+
+def _course_command(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run `python ARGS` in the course folder, as the instructor would."""
+    env = {**os.environ, "RNN_SMOKE": "1", "RNN_CELL_TIMEOUT": str(CELL_TIMEOUT_S), "MPLBACKEND": "Agg"}
+    env.pop("NBGRADER_EXCHANGE", None)
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
 
 
 def _blank_tests(nb, strip_metadata: bool):
@@ -74,6 +85,56 @@ def _endless_first_solution(nb):
     return nb, first
 
 
+# The project's own attacks on the grader: (student, assignment, {answer cell: new source},
+# the points each graded test must give, words the integrity report must show).
+# "{solution}" stands for the cell's own solution, so an attack can sit beside honest work.
+_MONKEYPATCH = """import helpers.checks
+for _name in dir(helpers.checks):
+    if _name.startswith("check_"):
+        setattr(helpers.checks, _name, lambda *a, **k: None)
+np.array_equal = lambda *a, **k: True
+torch.equal = lambda *a, **k: True
+torch.allclose = lambda *a, **k: True
+"""
+ATTACKS = [
+    # the instructor's reference answers, reached by putting the course folder on sys.path
+    ("delegate_reference", "char-rnn",
+     {"one_hot_encode": "import sys\nfrom pathlib import Path\n"
+                        "sys.path.insert(0, str(Path.cwd().parents[2]))  # the course folder\n"
+                        "from reference.char_rnn import one_hot_encode\n"},
+     {"test_one_hot_encode": 0, "test_get_batches": 3, "test_char_rnn": 4}, ["reference"]),
+    # a shipped helper found by building its name (helpers no longer has one to find)
+    ("delegate_wrapped", "char-rnn",
+     {"get_batches": 'f = getattr(__import__("help" + "ers"), "get_" + "batches")\n\n\n'
+                     "def get_batches(arr, batch_size, seq_length):\n    yield from f(arr, batch_size, seq_length)\n"},
+     {"test_one_hot_encode": 2, "test_get_batches": 0, "test_char_rnn": 4}, ["__import__"]),
+    # a wrong answer with every check and comparison switched off: nothing graded after it counts
+    ("monkeypatch", "char-rnn",
+     {"one_hot_encode": _MONKEYPATCH + "\n\ndef one_hot_encode(arr, n_labels):\n"
+                        "    return np.zeros((*arr.shape, n_labels), dtype=np.float32)\n"},
+     {"test_one_hot_encode": 0, "test_get_batches": 0, "test_char_rnn": 0}, ["np.array_equal", "helpers.checks"]),
+    ("monkeypatch_pad", "sentiment-rnn",
+     {"pad_features": _MONKEYPATCH + "\n\ndef pad_features(reviews_ints, seq_length):\n"
+                      "    return np.zeros((len(reviews_ints), seq_length), dtype=np.int64)\n"},
+     {"test_build_vocab_to_int": 3, "test_encode_and_remove_empty": 2, "test_pad_features": 0,
+      "test_sentiment_rnn": 0, "test_predict": 0}, ["torch.allclose"]),
+    # leaving the kernel: the notebook earns nothing, and grading goes on with the others
+    ("exit", "time-series", {"train_step": "import os\nos._exit(0)\n{solution}"},
+     {"test_simple_rnn_forward": 0, "test_train_step": 0}, ["os._exit"]),
+    # 50 MB of output beside honest answers: graded like any other honest notebook
+    ("big_print", "time-series", {"simple_rnn_forward": '{solution}\nprint("x" * 50_000_000)\n'},
+     {"test_simple_rnn_forward": 3, "test_train_step": 3}, []),
+]
+
+
+def _attack(nb, cells: dict[str, str]):
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in cells:
+            cell.source = cells[grade_id].replace("{solution}", cell.source)
+    return nb
+
+
 class Graded:
     """Everything one autograde run produced, read back from the gradebook."""
 
@@ -89,6 +150,7 @@ def graded(request, tmp_path_factory) -> Graded:
     root = tmp_path_factory.mktemp(f"course-{assignment}")
     shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     shutil.copytree(SOLUTIONS / assignment, root / "solutions" / assignment)
+    shutil.copytree(ROOT / "reference", root / "reference", ignore=shutil.ignore_patterns("__pycache__"))
 
     proc = _nbgrader(["generate_assignment", assignment, "--force"], root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -107,13 +169,16 @@ def graded(request, tmp_path_factory) -> Graded:
         }
         looped, loop_cell = _endless_first_solution(read(source))
         submissions["endless_loop"] = looped
+        for student, target, cells, _, _ in ATTACKS:
+            if target == assignment:
+                submissions[student] = _attack(read(source), cells)
         loop_info[name] = loop_cell
         for student, nb in submissions.items():
             folder = root / "submitted" / student / assignment
             folder.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, folder / name)
 
-    proc = _nbgrader(["autograde", assignment], root)
+    proc = _course_command(["-m", "reference.autograde", assignment], root)
     students = sorted(p.name for p in (root / "submitted").iterdir())
     scores, cell_scores = {}, {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
@@ -129,15 +194,27 @@ def graded(request, tmp_path_factory) -> Graded:
     assert export.returncode == 0, export.stdout + export.stderr
     with open(root / "grades.csv", newline="") as f:
         export_rows = list(csv.DictReader(f))
-    return Graded(assignment, root, proc, scores, cell_scores, export_rows, loop_info)
+    with open(root / "reports" / f"integrity-{assignment}.csv", newline="") as f:
+        report = list(csv.DictReader(f))
+    graded = Graded(assignment, root, proc, scores, cell_scores, export_rows, loop_info)
+    graded.report = report
+    return graded
 
 
 def _max_points(assignment: str) -> float:
     return sum(sum(points_by_test(read(nb)).values()) for nb in solution_notebooks(assignment))
 
 
+# Attacks whose kernel dies: nbgrader reports an error for that student alone (exit code 1).
+KERNEL_KILLERS = {"exit"}
+
+
 def test_autograde_completes(graded):
-    assert graded.proc.returncode == 0, graded.proc.stdout[-3000:] + graded.proc.stderr[-3000:]
+    log = graded.proc.stdout + graded.proc.stderr
+    failed = set(re.findall(r"error processing assignment '[^']+' for student '([^']+)'", log))
+    assert failed == KERNEL_KILLERS & set(graded.scores), log[-3000:]
+    assert graded.proc.returncode == (1 if failed else 0), log[-3000:]
+    assert "integrity report for" in graded.proc.stdout
 
 
 def test_solution_scores_full_marks(graded):
@@ -185,3 +262,31 @@ def _failed_cells(graded, student) -> str:
     lost = {k[2]: v for k, v in graded.cell_scores.items() if k[0] == student}
     log = graded.proc.stdout[-2000:] + graded.proc.stderr[-2000:]
     return f"cell scores {lost}\n{log}"
+
+
+def _attacks_on(assignment: str) -> list[tuple]:
+    return [a for a in ATTACKS if a[1] == assignment]
+
+
+def test_every_attack_earns_exactly_what_it_deserves(graded):
+    for student, _, _, expected, _ in _attacks_on(graded.assignment):
+        got = {grade_id: score for (who, _, grade_id), score in graded.cell_scores.items() if who == student}
+        assert got == expected, f"{student}: {got} instead of {expected}\n" + _failed_cells(graded, student)
+
+
+def test_honest_submissions_leave_the_integrity_report_empty(graded):
+    flagged = {row["student"] for row in graded.report}
+    honest = {"solution", "blank", "tampered", "stripped", "tampered_solved", "removed_solved", "endless_loop"}
+    honest |= {student for student, _, _, _, words in _attacks_on(graded.assignment) if not words}
+    rows = [row for row in graded.report if row["student"] in honest]
+    assert not rows, "findings for honest work:\n" + "\n".join(map(str, rows))
+    assert flagged <= set(graded.scores)
+
+
+def test_every_cheat_appears_in_the_integrity_report(graded):
+    for student, _, _, _, words in _attacks_on(graded.assignment):
+        reasons = " | ".join(row["reason"] for row in graded.report if row["student"] == student)
+        for word in words:
+            assert word in reasons, f"{student}: the report should mention {word!r}, it says: {reasons}"
+    md = (graded.root / "reports" / f"integrity-{graded.assignment}.md").read_text()
+    assert graded.assignment in md

@@ -271,8 +271,12 @@ def test_scan_submission_flags_files_that_could_shadow_a_library(tmp_path, relea
     (folder / "data" / "notes.txt").write_text("fine")
     (folder / ".ipynb_checkpoints").mkdir()
     (folder / ".ipynb_checkpoints" / "helper.py").write_text("")
+    (folder / "matplotlib").symlink_to(folder / "data", target_is_directory=True)
     findings = scan_submission(folder, release.parent)
-    assert [(f.notebook, f.cell, f.line) for f in findings] == [("numpy.py", -1, 0), ("torch/", -1, 0)]
+    assert [(f.notebook, f.cell, f.line) for f in findings] == [
+        ("matplotlib", -1, 0), ("numpy.py", -1, 0), ("torch/", -1, 0)], findings
+    assert "link" in findings[0].reason and "matplotlib" in findings[0].reason
+    findings = findings[1:]
     assert "numpy.py" in findings[0].reason and "shadow" in findings[0].reason
     assert "torch/" in findings[1].reason
 
@@ -368,6 +372,7 @@ def test_bad_input_raises_value_error_naming_the_argument(tmp_path, release):
         (lambda: report_course(tmp_path / "missing", "a1"), "course_root"),
         (lambda: report_course(tmp_path, "a1"), "submitted"),
         (lambda: write_report([], tmp_path, "../a1"), "assignment"),
+        (lambda: write_report([], tmp_path, ".."), "assignment"),
     ]
     for call, named in cases:
         with pytest.raises(ValueError, match=named) as caught:
