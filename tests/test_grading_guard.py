@@ -1,0 +1,135 @@
+"""helpers.grading: the tripwire a notebook's first cell sets for the hidden tests.
+
+Each case runs in a fresh Python process (the guard installs an import hook and
+records the process's libraries, so it must not run inside pytest itself).
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SETUP = """
+import numpy as np
+import torch
+from torch import nn
+import helpers
+import helpers.checks
+untouched = helpers.grading.watch_libraries(globals())
+"""
+
+
+def _run(body: str, cwd: Path) -> subprocess.CompletedProcess:
+    code = SETUP + textwrap.dedent(body)
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_honest_work_leaves_everything_untouched(tmp_path):
+    proc = _run("""
+        import copy
+        import torch.nn.functional as F
+        untouched()
+        model = nn.LSTM(3, 4, batch_first=True)
+        for cls in (torch.optim.SGD, torch.optim.Adam):
+            opt = cls(model.parameters(), lr=0.1)
+            out, _ = model(F.one_hot(torch.tensor([[0, 2, 1]]), 3).float())
+            out.sum().backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+        copy.deepcopy(model)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+        np.random.default_rng(0).integers(0, 5, size=3)
+        helpers.checks.check_shape_answer((1, 2), "q")
+        class MyModel(nn.Module):
+            pass
+        x = [len(v) for v in ("ab", "c")]   # ordinary names are fine
+        untouched()
+        print("UNTOUCHED")
+    """, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "UNTOUCHED" in proc.stdout
+
+
+@pytest.mark.parametrize("tamper, words", [
+    ("np.array_equal = lambda *a, **k: True", "numpy.array_equal was replaced"),
+    ("torch.allclose = lambda *a, **k: True", "torch.allclose was replaced"),
+    ("torch.Tensor.tolist = lambda self: [1]", "torch.Tensor.tolist was added"),
+    ("nn.LSTM.forward = lambda self, x, h=None: (x, h)", "torch.nn.modules.rnn.LSTM.forward was replaced"),
+    ("helpers.checks.check_shape_answer = lambda *a: None", "helpers.checks.check_shape_answer was replaced"),
+    ("setattr(getattr(helpers, 'chec' + 'ks'), '_fail', print)", "helpers.checks._fail was replaced"),
+    ("import builtins; builtins.len = lambda x: 0", "builtins.len was replaced"),
+    ("len = lambda x: 0", "the builtin 'len' is shadowed"),
+    ("np = None", "the notebook's name 'np' was rebound"),
+    ("import sys, types; sys.modules['numpy'] = types.ModuleType('numpy')", "sys.modules['numpy'] was replaced"),
+    ("import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'Blocker' not in type(f).__name__]",
+     "import hook that keeps instructor-only code out was removed"),
+    ("import sys, types; sys.modules['reference.char_rnn'] = types.ModuleType('reference.char_rnn')",
+     "instructor-only code was imported: reference.char_rnn"),
+])
+def test_tampering_is_caught(tmp_path, tamper, words):
+    proc = _run(f"""
+        {tamper}
+        try:
+            untouched()
+        except AssertionError as err:
+            print("CAUGHT", err)
+        else:
+            print("MISSED")
+    """, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "CAUGHT" in proc.stdout and words in proc.stdout, proc.stdout
+    assert "restart the kernel and run all cells" in proc.stdout
+
+
+def test_instructor_only_code_cannot_be_imported(tmp_path):
+    # The course folder on sys.path, as a submission graded inside the course could do.
+    proc = _run(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        try:
+            from reference.char_rnn import one_hot_encode
+        except ImportError as err:
+            print("BLOCKED", err)
+        untouched()
+    """, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "BLOCKED 'reference' is instructor-only code" in proc.stdout
+
+
+def test_a_first_cell_that_ran_late_is_not_trusted(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import builtins, types
+        builtins.get_ipython = lambda: types.SimpleNamespace(execution_count=3)
+        import helpers
+        untouched = helpers.grading.watch_libraries(globals())
+        try:
+            untouched()
+        except AssertionError as err:
+            print("CAUGHT", err)
+    """)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert "CAUGHT" in proc.stdout and "the first cell was not the first to run" in proc.stdout, proc.stderr
+
+
+def test_a_library_loaded_from_the_notebook_folder_is_not_trusted():
+    # Run from the repository root: helpers/ then lies inside the "notebook's folder",
+    # as a helpers.py shipped beside a submission would.
+    proc = _run("""
+        try:
+            untouched()
+        except AssertionError as err:
+            print("CAUGHT", err)
+    """, ROOT)
+    assert "CAUGHT" in proc.stdout and "inside the notebook's folder" in proc.stdout, proc.stderr
+
+
+def test_watch_libraries_wants_the_globals_dict():
+    proc = subprocess.run([sys.executable, "-c", "import helpers; helpers.grading.watch_libraries([])"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT.parent)
+    assert proc.returncode != 0
+    assert "namespace must be the notebook's globals() (a dict), got list" in proc.stderr
