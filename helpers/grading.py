@@ -18,10 +18,11 @@ code) is for. An honest notebook never trips it.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import torch
 from torch import nn
@@ -34,6 +35,8 @@ _MODULES = ("builtins", "math", "operator", "functools", "itertools", "collectio
 _CLASSES = (torch.Tensor, nn.Module, nn.RNNBase, nn.RNN, nn.LSTM, nn.GRU, nn.Linear, nn.Embedding,
             nn.Dropout, nn.MSELoss, nn.CrossEntropyLoss, nn.BCEWithLogitsLoss,
             torch.optim.Optimizer, torch.optim.Adam, torch.optim.SGD)
+# torch's own recurrent kernels, under the names a submission could reach them by.
+_KERNELS = ("rnn_tanh", "rnn_relu", "lstm", "gru", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell")
 # Builtins the hidden tests call: a notebook that shadows one is not graded on trust.
 _BUILTINS = ("isinstance", "len", "abs", "all", "any", "float", "int", "list", "tuple", "dict", "set",
              "sorted", "range", "zip", "enumerate", "type", "round", "repr", "str", "bool", "min",
@@ -118,7 +121,9 @@ def watch_libraries(namespace: dict[str, Any]) -> Callable[[], None]:
     ``namespace``: the notebook's ``globals()``; the names bound in it now (the
     first cell's imports) must still be bound to the same objects later.
     ``untouched()`` raises ``AssertionError`` listing everything that changed,
-    and returns None when nothing did.
+    and returns None when nothing did. ``untouched.keep(globals(), "name", ...)``
+    adds names a later locked cell defines; ``with untouched.without_recurrent_kernels():``
+    runs code with torch's own recurrent kernels switched off.
     """
     if not isinstance(namespace, dict):
         raise TypeError(f"namespace must be the notebook's globals() (a dict), got {type(namespace).__name__}")
@@ -156,8 +161,43 @@ def watch_libraries(namespace: dict[str, Any]) -> Callable[[], None]:
                   if k in namespace and namespace[k] is not v]
         return found
 
+    kept: dict[str, Any] = {}
+
+    def keep(space: dict[str, Any], *keep_names: str) -> None:
+        """Also watch these names of ``space`` (test utilities a locked cell defines).
+
+        A name recorded once stays recorded: recording it again bound to
+        another object counts as rebinding it.
+        """
+        for name in keep_names:
+            kept.setdefault(name, space.get(name, _MISSING))
+        found = [f"the notebook's name {name!r} was rebound" for name in keep_names
+                 if space.get(name, _MISSING) is not kept[name]]
+        if found:
+            raise AssertionError("grading cannot trust this notebook: " + "; ".join(found))
+
+    @contextlib.contextmanager
+    def without_recurrent_kernels() -> Iterator[None]:
+        """Inside, torch's RNN, LSTM and GRU kernels raise: a cell built by hand must not call them."""
+        saved = [(owner, name, vars(owner).get(name, _MISSING))
+                 for owner in (torch, sys.modules["torch._VF"]) for name in _KERNELS]
+        for owner, name, _ in saved:
+            setattr(owner, name, _refuse(name))
+        try:
+            yield
+        finally:
+            for owner, name, before in reversed(saved):
+                if before is _MISSING:
+                    delattr(owner, name)
+                else:
+                    setattr(owner, name, before)
+
     def untouched() -> None:
         found = changes()
+        found += [f"the notebook's name {name!r} was rebound" for name, value in kept.items()
+                  if namespace.get(name, _MISSING) is not value]
+        if untouched.keep is not keep or untouched.without_recurrent_kernels is not without_recurrent_kernels:
+            found.append("the grading check itself was changed")
         if found:
             shown = "; ".join(found[:8]) + (f"; and {len(found) - 8} more" if len(found) > 8 else "")
             raise AssertionError(
@@ -165,7 +205,16 @@ def watch_libraries(namespace: dict[str, Any]) -> Callable[[], None]:
                 f"first cell ran: {shown}. Leave the libraries as they are, then restart the kernel "
                 "and run all cells.")
 
+    untouched.keep = keep
+    untouched.without_recurrent_kernels = without_recurrent_kernels
     return untouched
 
 
 _MISSING = object()
+
+
+def _refuse(name: str) -> Callable[..., None]:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError(f"this exercise builds the cell by hand: calling torch's own {name} "
+                             "(through nn.LSTM, nn.GRU, nn.RNN or their cells) earns nothing here")
+    return refuse

@@ -118,6 +118,17 @@ ATTACKS = [
                       "    return np.zeros((len(reviews_ints), seq_length), dtype=np.int64)\n"},
      {"test_build_vocab_to_int": 3, "test_encode_and_remove_empty": 2, "test_pad_features": 0,
       "test_sentiment_rnn": 0, "test_predict": 0}, ["torch.allclose"]),
+    # a hand-built LSTM cell that hands the work to torch's own kernel
+    ("delegate_torch", "lstm-gates",
+     {"lstm_cell_step": "def lstm_cell_step(x, state, p):\n"
+                        "    w_ih = torch.cat([p.i.W_x, p.f.W_x, p.g.W_x, p.o.W_x])\n"
+                        "    w_hh = torch.cat([p.i.W_h, p.f.W_h, p.g.W_h, p.o.W_h])\n"
+                        "    b_ih = torch.cat([p.i.b_x, p.f.b_x, p.g.b_x, p.o.b_x])\n"
+                        "    b_hh = torch.cat([p.i.b_h, p.f.b_h, p.g.b_h, p.o.b_h])\n"
+                        "    return torch.lstm_cell(x, state, w_ih, w_hh, b_ih, b_hh)\n"},
+     {"test_forget_gate": 1, "test_learn_gate": 2, "test_remember_gate": 1, "test_use_gate": 2,
+      "test_lstm_cell_step": 0, "test_lstm_sequence": 0, "test_lstm_stack": 0,   # both build on the cell
+      "test_gru_cell_step": 3, "test_gru_forward": 3}, ["torch.lstm_cell"]),
     # leaving the kernel: the notebook earns nothing, and grading goes on with the others
     ("exit", "time-series", {"train_step": "import os\nos._exit(0)\n{solution}"},
      {"test_simple_rnn_forward": 0, "test_train_step": 0}, ["os._exit"]),

@@ -157,3 +157,42 @@ def test_readme_commands_are_the_ci_commands():
     test = re.search(r"<!-- test -->\s*```(?:bash|sh)?\n(.+?)\n```", readme, re.S)
     assert setup and test, "README must mark its set-up and test commands with <!-- setup --> / <!-- test -->"
     assert setup.group(1).strip() in ci and test.group(1).strip() in ci
+
+
+@pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
+def test_first_code_cell_is_the_locked_setup(solution):
+    """The guard must record the libraries before any student code runs, and nbgrader restores it."""
+    first = next(c for c in read(solution).cells if c.cell_type == "code")
+    meta = first.metadata.get("nbgrader", {})
+    assert meta.get("locked") is True and meta.get("grade_id") == "setup" and not meta.get("solution"), (
+        f"{solution.name}: the first code cell should be the locked setup cell (grade_id 'setup')")
+    assert "_untouched = helpers.grading.watch_libraries(globals())" in first.source
+
+
+def _hidden_blocks(source: str) -> list[list[str]]:
+    return [[line.strip() for line in block.splitlines() if line.strip()]
+            for block in re.findall(rf"{HIDDEN_BEGIN}(.*?){HIDDEN_END}", source, flags=re.S)]
+
+
+@pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
+def test_hidden_tests_check_the_libraries_before_and_after(solution):
+    blocks = [b for c in read(solution).cells if is_graded_test(c) for b in _hidden_blocks(c.source)]
+    assert blocks
+    for block in blocks:
+        assert block[0] == "_untouched()" and block[-1] == "_untouched()", (
+            f"{solution.name}: a hidden block should start and end with _untouched(): {block[:2]}")
+
+
+# Given, ungraded pieces a hidden test may use (the guard checks them before and after).
+HIDDEN_MAY_USE = {"helpers.tokenize"}
+
+
+@pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
+def test_hidden_tests_carry_their_own_truth(solution):
+    """No expected value comes from shipped or instructor-only code a submission could replace."""
+    for cell in read(solution).cells:
+        for block in _hidden_blocks(cell.source):
+            text = "\n".join(block)
+            used = set(re.findall(r"\bhelpers(?:\.\w+)+", text)) - HIDDEN_MAY_USE
+            assert not used, f"{solution.name}: a hidden test calls shipped code {sorted(used)}"
+            assert "reference" not in re.findall(r"\bimport (\w+)|\bfrom (\w+)", text), solution.name
