@@ -357,7 +357,7 @@ def fit_classifier(
     end the model holds the weights of the epoch with the lowest validation loss
     (``history.best_epoch``, counted from 0), not those of the last one.
     ``lr_end``: if given, the learning rate falls from ``lr`` to ``lr_end`` along
-    a cosine over all the steps of all epochs (as in ``fit_char_rnn``).
+    a cosine over all the steps of all epochs.
     ``device``: where to train; the model is moved there (default: where its
     parameters already are). ``on_best(model, epoch, scores)`` as in ``fit``.
     ``train_eval_loader``: training batches scored like the validation ones

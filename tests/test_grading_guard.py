@@ -56,35 +56,48 @@ def test_honest_work_leaves_everything_untouched(tmp_path):
     assert "UNTOUCHED" in proc.stdout
 
 
-@pytest.mark.parametrize("tamper, words", [
-    ("np.array_equal = lambda *a, **k: True", "numpy.array_equal was replaced"),
-    ("torch.allclose = lambda *a, **k: True", "torch.allclose was replaced"),
-    ("torch.Tensor.tolist = lambda self: [1]", "torch.Tensor.tolist was added"),
-    ("nn.LSTM.forward = lambda self, x, h=None: (x, h)", "torch.nn.modules.rnn.LSTM.forward was replaced"),
-    ("helpers.checks.check_shape_answer = lambda *a: None", "helpers.checks.check_shape_answer was replaced"),
-    ("setattr(getattr(helpers, 'chec' + 'ks'), '_fail', print)", "helpers.checks._fail was replaced"),
-    ("import builtins; builtins.len = lambda x: 0", "builtins.len was replaced"),
-    ("len = lambda x: 0", "the builtin 'len' is shadowed"),
-    ("np = None", "the notebook's name 'np' was rebound"),
-    ("import sys, types; sys.modules['numpy'] = types.ModuleType('numpy')", "sys.modules['numpy'] was replaced"),
+# Each tampering, how to undo it, and what the guard must say. All run in one process
+# (importing torch dominates the time): tamper, check, undo, check that all is well again.
+TAMPERING = [
+    ("np.array_equal = lambda *a, **k: True", "np.array_equal = saved", "numpy.array_equal was replaced"),
+    ("torch.allclose = lambda *a, **k: True", "torch.allclose = saved", "torch.allclose was replaced"),
+    ("torch.Tensor.tolist = lambda self: [1]", "del torch.Tensor.tolist", "torch.Tensor.tolist was added"),
+    ("nn.LSTM.forward = lambda self, x, h=None: (x, h)", "nn.LSTM.forward = saved",
+     "torch.nn.modules.rnn.LSTM.forward was replaced"),
+    ("helpers.checks.check_shape_answer = lambda *a: None", "helpers.checks.check_shape_answer = saved",
+     "helpers.checks.check_shape_answer was replaced"),
+    ("setattr(getattr(helpers, 'chec' + 'ks'), '_fail', print)", "helpers.checks._fail = saved",
+     "helpers.checks._fail was replaced"),
+    ("import builtins; builtins.len = lambda x: 0", "builtins.len = saved", "builtins.len was replaced"),
+    ("len = lambda x: 0", "del len", "the builtin 'len' is shadowed"),
+    ("np = None", "np = saved", "the notebook's name 'np' was rebound"),
+    ("import sys, types; sys.modules['numpy'] = types.ModuleType('numpy')", "sys.modules['numpy'] = saved",
+     "sys.modules['numpy'] was replaced"),
     ("import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'Blocker' not in type(f).__name__]",
-     "import hook that keeps instructor-only code out was removed"),
+     "sys.meta_path.insert(0, saved)", "import hook that keeps instructor-only code out was removed"),
     ("import sys, types; sys.modules['reference.char_rnn'] = types.ModuleType('reference.char_rnn')",
-     "instructor-only code was imported: reference.char_rnn"),
-])
-def test_tampering_is_caught(tmp_path, tamper, words):
-    proc = _run(f"""
-        {tamper}
-        try:
-            untouched()
-        except AssertionError as err:
-            print("CAUGHT", err)
-        else:
-            print("MISSED")
-    """, tmp_path)
+     "del sys.modules['reference.char_rnn']", "instructor-only code was imported: reference.char_rnn"),
+    ("untouched.keep = lambda *a: None", "untouched.keep = saved", "the grading check itself was changed"),
+]
+# What each undo puts back (evaluated before the tampering).
+SAVED = ["np.array_equal", "torch.allclose", "None", "nn.LSTM.forward", "helpers.checks.check_shape_answer",
+         "helpers.checks._fail", "len", "None", "np", "sys.modules['numpy']",
+         "next(f for f in sys.meta_path if 'Blocker' in type(f).__name__)", "None", "untouched.keep"]
+
+
+def test_tampering_is_caught_and_named(tmp_path):
+    lines = ["import sys, builtins", "results = []"]
+    for (tamper, undo, words), saved in zip(TAMPERING, SAVED):
+        lines += [f"saved = {saved}", tamper, "try:", "    untouched()", "except AssertionError as err:",
+                  "    results.append(str(err))", "else:", "    results.append('MISSED')", undo, "untouched()"]
+    lines += ["import json", "print(json.dumps(results))"]
+    proc = _run("\n".join(lines), tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "CAUGHT" in proc.stdout and words in proc.stdout, proc.stdout
-    assert "restart the kernel and run all cells" in proc.stdout
+    import json
+    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    for (tamper, _, words), said in zip(TAMPERING, results):
+        assert words in said, f"{tamper!r}: the guard said {said!r}"
+        assert said == "MISSED" or "restart the kernel and run all cells" in said
 
 
 def test_instructor_only_code_cannot_be_imported(tmp_path):
