@@ -99,6 +99,43 @@ def _block_instructor_code() -> _InstructorOnlyBlocker:
     return blocker
 
 
+# What decides whether a cell failed: the shell's code transformers and error handlers,
+# and the methods of the shell and kernel classes that run a cell and report its result.
+_SHELL_LISTS = ("ast_transformers", "input_transformers_cleanup", "input_transformers_post")
+_SHELL_METHODS = ("run_cell", "run_cell_async", "run_code", "run_ast_nodes", "transform_cell",
+                  "showtraceback", "_showtraceback", "showsyntaxerror", "set_custom_exc", "CustomTB",
+                  "custom_exceptions", "compile", "displayhook", "display_pub", "events")
+_KERNEL_METHODS = ("do_execute", "execute_request", "send_response", "_publish_status", "session")
+
+
+def _shell_state() -> list[tuple[str, Any]]:
+    """The kernel's parts that decide how a cell's error is reported, as (what, object) pairs."""
+    shell = getattr(builtins, "get_ipython", lambda: None)()
+    if shell is None:
+        return []
+    state: list[tuple[str, Any]] = [(f"the shell's {name}[{i}]", item) for name in _SHELL_LISTS
+                                    for i, item in enumerate(getattr(shell, name, []))]
+    state += [(f"the shell's {name}", getattr(shell, name, None)) for name in _SHELL_LISTS]
+    owners = [("the shell", shell), ("the kernel", getattr(shell, "kernel", None))]
+    for what, owner in owners:
+        if owner is None:
+            continue
+        for name in _SHELL_METHODS + _KERNEL_METHODS:
+            if name in vars(owner):
+                state.append((f"{what}'s {name}", vars(owner)[name]))
+        for cls in type(owner).__mro__:
+            if cls.__module__.split(".")[0] in ("IPython", "ipykernel"):
+                state += [(f"{cls.__qualname__}.{k}", v) for k, v in vars(cls).items()]
+    return state
+
+
+def _shell_changes(before: list[tuple[str, Any]]) -> list[str]:
+    now = _shell_state()
+    if len(now) != len(before):
+        return ["the kernel's way of running cells or reporting errors was changed"]
+    return [f"{what} was changed" for (what, old), (_, new) in zip(before, now) if old is not new]
+
+
 def _first_cell() -> bool:
     """Whether the cell running now is the first one the kernel executes."""
     shell = getattr(builtins, "get_ipython", lambda: None)()
@@ -137,13 +174,20 @@ def watch_libraries(namespace: dict[str, Any]) -> Callable[[], None]:
     if not _first_cell():
         problems_at_start.append("the first cell was not the first to run (restart the kernel and run all cells)")
     bare = {name: vars(builtins)[name] for name in _BUILTINS}
+    shell = _shell_state()
+    finders = list(sys.meta_path)
 
     def changes() -> list[str]:
         found = list(problems_at_start)
-        if blocker not in sys.meta_path:
+        # Identity only, and no method of an object a submission made is called here:
+        # a planted object's __eq__ could otherwise undo its tampering during the check.
+        if not any(f is blocker for f in sys.meta_path):
             found.append("the import hook that keeps instructor-only code out was removed")
-        found += [f"instructor-only code was imported: {name}" for name in list(sys.modules)
-                  if name.split(".")[0] in _INSTRUCTOR_ONLY]
+        found += [f"an import hook was added: {type(f).__qualname__}" for f in sys.meta_path
+                  if not any(f is g for g in finders) and type(f).__module__.split(".")[0] not in ("six", "_distutils_hack")]
+        found += [f"instructor-only code was imported: {str.__str__(name)}" for name in list(sys.modules)
+                  if str.split(str.__str__(name), ".")[0] in _INSTRUCTOR_ONLY]
+        found += _shell_changes(shell)
         for name, module in modules.items():
             if sys.modules.get(name) is not module:
                 found.append(f"sys.modules[{name!r}] was replaced")

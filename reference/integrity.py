@@ -36,6 +36,7 @@ MODULES: dict[str, str] = {
 USED_MODULES = frozenset(name for name, kind in MODULES.items() if kind in (MACHINERY, SYSTEM))
 # Names and attributes flagged wherever they appear, called or not.
 USES = {"__import__": "imports dynamically", "sys.modules": "reaches the module table",
+        "sys.meta_path": "changes how imports are found", "sys.path_hooks": "changes how imports are found",
         "get_ipython().user_ns": "reaches a namespace dynamically",
         "get_ipython().user_global_ns": "reaches a namespace dynamically"}
 # Calls flagged by what they do: fnmatch patterns on the resolved dotted name.
@@ -44,6 +45,8 @@ CALLS: dict[str, str] = {
     **dict.fromkeys(("exec", "eval", "compile"), "runs code built at run time"),
     **dict.fromkeys(("globals", "vars", "locals"), "reaches a namespace dynamically"),
     "breakpoint": "starts the debugger", "sys._getframe": "reaches a stack frame",
+    **dict.fromkeys(("object.__setattr__", "object.__delattr__", "type.__setattr__", "type.__delattr__"),
+                    "sets an attribute dynamically"),
     **dict.fromkeys(("sys.settrace", "sys.setprofile"), "installs a tracer"),
     **dict.fromkeys(("os.system", "os.popen", "os.spawn*", "os.exec*", "os.posix_spawn*", "os.fork", "os.forkpty",
                      "os.kill", "os.killpg"), "starts or signals a process"),
@@ -185,7 +188,13 @@ def _use(node: ast.Name | ast.Attribute, ctx: _Context) -> Iterator[str]:
         yield f"uses {MODULES[name.split('.')[0]]}: {name}"
 
 
+# What IPython syntax (`%magic`, `!cmd`) turns into; other parts of the shell are flagged.
+SHELL_SYNTAX = frozenset({"run_line_magic", "run_cell_magic", "system", "getoutput"})
+
+
 def _attribute(node: ast.Attribute, ctx: _Context) -> Iterator[str]:
+    if _qualname(node.value, ctx) == "get_ipython()" and node.attr not in SHELL_SYNTAX:
+        yield f"reaches the IPython shell (how cells run and fail): {_show(node)}"
     if node.attr in DUNDERS or (node.attr == "__class__" and not isinstance(node.ctx, ast.Load)):
         yield f"reaches code or namespaces through {node.attr}: {_show(node)}"
     base = _qualname(node.value, ctx)   # dunders are the rule above's business

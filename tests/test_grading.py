@@ -118,6 +118,35 @@ ATTACKS = [
                       "    return np.zeros((len(reviews_ints), seq_length), dtype=np.int64)\n"},
      {"test_build_vocab_to_int": 3, "test_encode_and_remove_empty": 2, "test_pad_features": 0,
       "test_sentiment_rnn": 0, "test_predict": 0}, ["torch.allclose"]),
+    # every later cell wrapped by an IPython AST transformer that swallows its errors
+    ("swallow_errors", "char-rnn",
+     {"one_hot_encode": "import ast\n\n\nclass Forgiving(ast.NodeTransformer):\n"
+                        "    def visit_Module(self, node):\n"
+                        "        handler = ast.ExceptHandler(type=ast.Name('BaseException', ast.Load()), name=None,\n"
+                        "                                    body=[ast.Pass()])\n"
+                        "        node.body = [ast.Try(body=node.body or [ast.Pass()], handlers=[handler], orelse=[],\n"
+                        "                             finalbody=[])]\n"
+                        "        return ast.fix_missing_locations(node)\n\n\n"
+                        "get_ipython().ast_transformers.append(Forgiving())\n"},
+     {"test_one_hot_encode": 0, "test_get_batches": 0, "test_char_rnn": 0}, ["ast_transformers"]),
+    # an array subclass that equals anything, and an import hook whose __eq__ undoes a patch
+    # whenever a check looks through sys.meta_path
+    ("janitor", "char-rnn",
+     {"one_hot_encode": "import sys\n\n\nclass AlwaysEqual(list):\n    __eq__ = lambda self, other: True\n\n\n"
+                        "class EqArr(np.ndarray):\n    def tolist(self):\n        return AlwaysEqual()\n\n\n"
+                        "_real_asarray = np.asarray\n\n\n"
+                        "class Janitor:\n    def find_spec(self, *a, **k):\n        return None\n\n"
+                        "    def __eq__(self, other):\n        object.__setattr__(np, 'asarray', _real_asarray)\n"
+                        "        return False\n\n    __hash__ = object.__hash__\n\n\n"
+                        "sys.meta_path.insert(0, Janitor())\n\n\n"
+                        "def one_hot_encode(arr, n_labels):\n"
+                        "    return np.zeros(arr.shape + (n_labels,), np.float32).view(EqArr)\n",
+      "get_batches": "def get_batches(arr, batch_size, seq_length):\n"
+                     "    object.__setattr__(np, 'asarray', lambda a, *args, **kw: _real_asarray(a).view(EqArr))\n"
+                     "    for _ in range((len(arr) - 1) // (batch_size * seq_length)):\n"
+                     "        yield (np.zeros((batch_size, seq_length), int).view(EqArr),\n"
+                     "               np.zeros((batch_size, seq_length), int).view(EqArr))\n"},
+     {"test_one_hot_encode": 0, "test_get_batches": 0, "test_char_rnn": 0}, ["sys.meta_path", "object.__setattr__"]),
     # a hand-built LSTM cell that hands the work to torch's own kernel
     ("delegate_torch", "lstm-gates",
      {"lstm_cell_step": "def lstm_cell_step(x, state, p):\n"
@@ -279,10 +308,30 @@ def _attacks_on(assignment: str) -> list[tuple]:
     return [a for a in ATTACKS if a[1] == assignment]
 
 
+# Attacks that still earn points: the integrity report names them, but nothing inside the
+# kernel can stop them (they rewrite the hidden tests before those run). Kept visible here
+# until grading runs outside the students' kernels (the issue "Grading a whole class").
+KNOWN_GAPS = {"swallow_errors": "an IPython AST transformer rewrites every later cell, hidden tests included"}
+
+
+def _attack_scores(graded, student: str) -> dict[str, float]:
+    return {grade_id: score for (who, _, grade_id), score in graded.cell_scores.items() if who == student}
+
+
 def test_every_attack_earns_exactly_what_it_deserves(graded):
     for student, _, _, expected, _ in _attacks_on(graded.assignment):
-        got = {grade_id: score for (who, _, grade_id), score in graded.cell_scores.items() if who == student}
-        assert got == expected, f"{student}: {got} instead of {expected}\n" + _failed_cells(graded, student)
+        if student not in KNOWN_GAPS:
+            got = _attack_scores(graded, student)
+            assert got == expected, f"{student}: {got} instead of {expected}\n" + _failed_cells(graded, student)
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: " + "; ".join(KNOWN_GAPS.values()))
+def test_known_gaps_earn_nothing(graded):
+    gaps = [a for a in _attacks_on(graded.assignment) if a[0] in KNOWN_GAPS]
+    if not gaps:
+        pytest.xfail("no known gap is tried on this assignment")
+    for student, _, _, expected, _ in gaps:
+        assert _attack_scores(graded, student) == expected
 
 
 def test_honest_submissions_leave_the_integrity_report_empty(graded):
