@@ -113,7 +113,7 @@ def _block_lines(source: str) -> list[str]:
 
 # Common idioms that a hidden test happens to use and helpers must use too; they say nothing
 # about an answer. Keep this list short: every entry is a line the leak check no longer sees.
-GENERIC_LINES = {"if torch.cuda.is_available():", "if hidden is None:"}
+GENERIC_LINES = {"if torch.cuda.is_available():", "if hidden is None:", "return result"}
 # The plain PyTorch step (zero the gradients, forward, loss, backward, clip, update) that
 # helpers.fit runs inline when no `step` is given: the later notebooks train with it. It is
 # written into the loop, not a function, so nothing a student can call answers time-series'
