@@ -158,6 +158,21 @@ ATTACKS = [
      {"test_forget_gate": 1, "test_learn_gate": 2, "test_remember_gate": 1, "test_use_gate": 2,
       "test_lstm_cell_step": 0, "test_lstm_sequence": 0, "test_lstm_stack": 0,   # both build on the cell
       "test_gru_cell_step": 3, "test_gru_forward": 3}, ["torch.lstm_cell"]),
+    # the step handed to the shipped loop, through a model that swaps the hidden state in and out
+    ("delegate_fit", "time-series",
+     {"train_step": "def train_step(model, optimizer, loss_fn, x, y, hidden=None, clip=5.0):\n"
+                    "    box = {}\n\n"
+                    "    class Carry(nn.Module):\n"
+                    "        def __init__(self):\n"
+                    "            super().__init__()\n"
+                    "            self.inner = model\n\n"
+                    "        def forward(self, x, h=None):\n"
+                    "            out, box['h'] = self.inner(x, hidden)\n"
+                    "            return out, box['h']\n\n"
+                    "    history = helpers.fit(Carry(), [(x, y)], loss_fn=loss_fn, optimizer=optimizer, epochs=1,\n"
+                    "                          clip=clip, progress=False)\n"
+                    "    return torch.tensor(history.step_loss[0]), box['h'].detach()\n"},
+     {"test_simple_rnn_forward": 3, "test_train_step": 0}, []),
     # leaving the kernel: the notebook earns nothing, and grading goes on with the others
     ("exit", "time-series", {"train_step": "import os\nos._exit(0)\n{solution}"},
      {"test_simple_rnn_forward": 0, "test_train_step": 0}, ["os._exit"]),
