@@ -7,4 +7,4 @@ notebooks:
 
 # Build the student bundle (dist/rnn-course-student/ and its .zip): all a graded cohort receives.
 bundle:
-	python -m reference.bundle
+	rnn-course bundle

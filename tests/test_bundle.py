@@ -1,4 +1,4 @@
-"""The student bundle (`python -m reference.bundle`) holds what students need and nothing secret.
+"""The student bundle (`rnn-course bundle`) holds what students need and nothing secret.
 
 The bundle is built once per module into a temporary folder. The checks:
 its exact file list (and the zip's), that no solution or hidden-test line,
@@ -282,7 +282,12 @@ def test_bundle_installs_on_its_own(venv, tmp_path):
     assert where.returncode == 0, where.stderr
     assert Path(where.stdout.strip()).resolve().is_relative_to(python.parent.parent.resolve()), (
         f"helpers imported from {where.stdout.strip()}, not from the venv")
-    ref = subprocess.run([str(python), "-c", "import reference"], cwd=tmp_path, env=env,
+    # The venv sees the system's packages (for PyTorch), and with them this edition's editable
+    # install, which maps `reference` to the repository: drop that finder, as a student's
+    # machine has none, and the bundle alone must not provide `reference`.
+    no_instructor = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path "
+                     "if '__editable__' not in str(getattr(f, '__module__', ''))]; import reference")
+    ref = subprocess.run([str(python), "-c", no_instructor], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=120)
     assert ref.returncode != 0 and "ModuleNotFoundError" in ref.stderr, "`import reference` works in the venv"
 

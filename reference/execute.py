@@ -1,0 +1,79 @@
+"""The Execute step that `rnn-course grade` gives nbgrader: limits that keep one submission's harm to itself.
+
+nbgrader runs this in the throw-away course folder, outside the sandbox; only
+the kernel it starts runs student code. Compared with nbgrader's own Execute:
+
+- a **deadline** for the whole notebook: each cell's timeout is the per-cell
+  limit or the time left, whichever is shorter; once the time is spent, the
+  remaining cells do not run;
+- a **dead kernel** (``os._exit``, a crash, the memory limit) stops the notebook
+  instead of failing the whole submission;
+- **capped output**: a cell keeps its first ``max_output_bytes`` of output, so a
+  flood never reaches the grader's memory or the feedback.
+
+A cell that did not run gets an error output saying why, so its test scores 0
+(a graded cell with no output would otherwise count as passed) and the
+student reads the reason in the feedback. Points earned before stay.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+from nbclient.exceptions import DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Float, Integer
+
+
+class GradingExecute(Execute):
+    deadline = Float(0.0, help="time.time() after which no cell runs (0: no deadline)").tag(config=True)
+    max_output_bytes = Integer(100_000, help="output kept per cell; the rest is dropped with a note").tag(config=True)
+
+    _stopped = ""  # why the remaining cells do not run; empty while they do
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._stopped, self._output_bytes = "", {}
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        if not self._stopped and self.deadline and time.time() >= self.deadline:
+            self._stopped = "the time limit for this submission was reached"
+        if self._stopped:
+            _not_run(cell, self._stopped)
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._stopped = "the kernel stopped (the code exited, crashed or ran out of memory)"
+            cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "error"]
+            _not_run(cell, self._stopped, ran=True)
+            return cell, resources
+
+    def _get_timeout(self, cell):
+        timeout = super()._get_timeout(cell)
+        if self.deadline:
+            left = max(1, int(self.deadline - time.time()) + 1)
+            timeout = left if timeout is None else min(timeout, left)
+        return timeout
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        used = self._output_bytes.get(cell_index, 0)
+        self._output_bytes[cell_index] = used + size
+        if used + size <= self.max_output_bytes or msg["msg_type"] == "error":
+            return super().output(outs, msg, display_id, cell_index)
+        if used <= self.max_output_bytes:
+            note = NotebookNode(output_type="stream", name="stderr",
+                                text=f"\n[grader] output beyond {self.max_output_bytes:,} bytes was dropped\n")
+            outs.append(note)
+        return None
+
+
+def _not_run(cell, reason: str, ran: bool = False) -> None:
+    what = "This cell stopped" if ran else "This cell did not run"
+    cell.outputs = list(cell.get("outputs", [])) + [NotebookNode(
+        output_type="error", ename="GradingStopped", evalue=f"{what}: {reason}.",
+        traceback=[f"GradingStopped: {what}: {reason}."])]

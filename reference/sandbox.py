@@ -1,0 +1,113 @@
+"""The bubblewrap sandbox a student's kernel runs in while `rnn-course grade` grades it.
+
+Inside, the system is read-only; the course folder, the instructor's home,
+the exchange, the instructor-only package and every temporary folder (where
+the other submissions are being graded) are replaced by empty folders; the
+Python installation, `helpers` and the course data come back read-only; the
+only writable places are this submission's working folder and the kernel's
+runtime folder. No network (not even the host's loopback: the kernel talks to
+nbgrader over Unix sockets in the runtime folder), a new PID namespace, a new
+session (no keystrokes pushed into the instructor's terminal), and the
+sandbox dies with nbgrader.
+"""
+from __future__ import annotations
+
+import shutil
+import site
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+
+INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap), "
+                "or pass --no-sandbox to grade without it (each submission still gets its own throw-away folder)")
+NAMESPACE_HINT = ("allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1; on Ubuntu 24.04 "
+                  "also kernel.apparmor_restrict_unprivileged_userns=0), or pass --no-sandbox to grade without it")
+
+
+# Where other people's files, temporary files and service sockets live on a shared machine
+# (other students' homes on a JupyterHub, the exchange under /srv, the Docker socket under
+# /run): replaced by empty folders. What the kernel needs from them comes back read-only.
+ALWAYS_HIDDEN = ["/home", "/root", "/srv", "/mnt", "/media", "/run", "/tmp", "/var/tmp", "/dev/shm"]
+
+
+def sandbox_problem() -> str:
+    """Why bubblewrap cannot sandbox a kernel on this machine, in one line with the fix; '' when it can."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return f"bubblewrap (bwrap) is not installed or not on PATH: {INSTALL_HINT}"
+    try:
+        probe = subprocess.run([bwrap, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "--new-session",
+                                "--", "true"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bwrap at {bwrap} could not run ({exc}): {NAMESPACE_HINT}"
+    if probe.returncode != 0:
+        said = (probe.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"bwrap at {bwrap} cannot create namespaces here ({said}): {NAMESPACE_HINT}"
+    return ""
+
+
+def python_dirs() -> list[Path]:
+    """The folders the kernel's Python needs: the installation and its site-packages, nothing from sys.path's cwd."""
+    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *site.getsitepackages()}
+    dirs |= {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+    if site.ENABLE_USER_SITE:
+        dirs.add(site.getusersitepackages())
+    dirs.add(str(Path(sys.executable).resolve().parent))
+    return sorted({Path(d).resolve() for d in dirs if d and Path(d).is_dir()})
+
+
+def package_dir(name: str) -> Path:
+    """The folder the package ``name`` is imported from (in this, the grader's, process)."""
+    __import__(name)
+    return Path(sys.modules[name].__file__).resolve().parent
+
+
+def instructor_dirs() -> list[Path]:
+    """The instructor-only package, and the whole checkout when it is an editable install (solutions/ lie there)."""
+    package = package_dir("reference")
+    checkout = package.parent
+    return [package, checkout] if (checkout / "pyproject.toml").is_file() and (checkout / "solutions").is_dir() else [package]
+
+
+def kernel_argv(workdir: Path, runtime: Path, hidden: list[Path], readable: list[Path], env: dict[str, str]) -> list[str]:
+    """The bwrap command line that starts an IPython kernel for ``{connection_file}`` inside the sandbox.
+
+    ``hidden``: folders replaced by empty ones (they and everything below them
+    vanish); ``readable``: folders that come back read-only on top (the
+    instructor-only package is hidden again after them, wherever it lies);
+    ``workdir`` (the submission's folder) and ``runtime`` (the kernel's
+    connection file, sockets and home) are the only writable places.
+    """
+    argv = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    hidden = [*ALWAYS_HIDDEN, tempfile.gettempdir(), *hidden, *instructor_dirs()]
+    hidden = [Path(p).resolve() for p in hidden if Path(p).is_dir()]
+    hidden = sorted({p for p in hidden if p != Path("/")}, key=lambda p: len(p.parts))
+    for path in hidden:
+        argv += ["--tmpfs", str(path)]
+    for path in readable:
+        argv += ["--ro-bind", str(path), str(path)]
+    for path in hidden:  # hidden again where it lies inside something readable
+        if any(path.is_relative_to(r) and path != r for r in readable) and path.is_dir():
+            argv += ["--tmpfs", str(path)]
+    argv += ["--bind", str(workdir), str(workdir), "--bind", str(runtime), str(runtime)]
+    argv += ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
+    for key, value in sorted(env.items()):
+        argv += ["--setenv", key, value]
+    argv += ["--chdir", str(workdir), "--", sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    return argv
+
+
+def plain_kernel_argv() -> list[str]:
+    """The kernel without a sandbox (``--no-sandbox``): the same Python, nothing hidden."""
+    return [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
+def kernel_env(home: Path, passed: dict[str, str]) -> dict[str, str]:
+    """The whole environment the sandboxed kernel sees: no instructor variables, one thread per kernel."""
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+           "MPLCONFIGDIR": str(home / ".matplotlib"), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    env.update(passed)
+    return env

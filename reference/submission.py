@@ -1,0 +1,253 @@
+"""Grade one submission in a throw-away course folder: the task each Dask worker runs.
+
+The task carries everything as values (the submission's files, the
+assignment's structure from the gradebook, the course's nbgrader_config.py),
+so a worker needs the same Python environment, not the course's filesystem.
+It builds a course folder that holds only what grading this submission needs,
+runs real ``nbgrader autograde`` there with its own limits (the kernel in the
+bubblewrap sandbox, see ``reference.sandbox``), and returns the scores,
+comments and autograded files. It never writes the real gradebook: the
+coordinator (``reference.grade``) does.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+
+from reference import sandbox
+from reference.zygote import ZygoteClient
+
+SOURCE, SUBMITTED, AUTOGRADED = "source", "submitted", "autograded"
+LOG_TAIL = 4000
+# nbgrader runs in a child forked from this, with the limits (address space:
+# an 8 GB allocation fails with MemoryError; file size; no core dumps), which
+# the kernel it starts inherits.
+_ZYGOTE = ZygoteClient()
+
+
+def assignment_structure(db_url: str, assignment: str) -> dict:
+    """What nbgrader needs to know about ``assignment``: its notebooks and cells, nothing about students."""
+    with Gradebook(db_url) as gb:
+        a = gb.find_assignment(assignment)
+        notebooks = []
+        for nb in a.notebooks:
+            notebooks.append({
+                "name": nb.name, "kernelspec": nb.kernelspec,
+                "grade_cells": [{"name": c.name, "max_score": c.max_score, "cell_type": c.cell_type} for c in nb.grade_cells],
+                "task_cells": [{"name": c.name, "max_score": c.max_score, "cell_type": c.cell_type} for c in nb.task_cells],
+                "solution_cells": [{"name": c.name} for c in nb.solution_cells],
+                "source_cells": [{"name": c.name, "cell_type": c.cell_type, "locked": c.locked, "source": c.source,
+                                  "checksum": c.checksum} for c in nb.source_cells],
+            })
+        return {"name": a.name, "duedate": a.duedate.isoformat() if a.duedate else None,
+                "course_id": a.course_id, "notebooks": notebooks}
+
+
+def gradebook_template(structure: dict) -> bytes:
+    """A gradebook holding only ``structure`` (no student): built once per run, copied for each submission."""
+    with tempfile.TemporaryDirectory(prefix="rnn-gradebook-") as tmp:
+        path = Path(tmp) / "gradebook.db"
+        _fill_gradebook("sqlite:///" + str(path), structure)
+        return path.read_bytes()
+
+
+def _fill_gradebook(db_url: str, structure: dict) -> None:
+    duedate = dt.datetime.fromisoformat(structure["duedate"]) if structure["duedate"] else None
+    name = structure["name"]
+    with Gradebook(db_url, structure["course_id"]) as gb:
+        gb.update_or_create_assignment(name, duedate=duedate, course_id=structure["course_id"])
+        for nb in structure["notebooks"]:
+            gb.update_or_create_notebook(nb["name"], name, kernelspec=nb["kernelspec"])
+            for c in nb["grade_cells"]:
+                gb.update_or_create_grade_cell(c["name"], nb["name"], name, max_score=c["max_score"], cell_type=c["cell_type"])
+            for c in nb["task_cells"]:
+                gb.update_or_create_task_cell(c["name"], nb["name"], name, max_score=c["max_score"], cell_type=c["cell_type"])
+            for c in nb["solution_cells"]:
+                gb.update_or_create_solution_cell(c["name"], nb["name"], name)
+            for c in nb["source_cells"]:
+                gb.update_or_create_source_cell(c["name"], nb["name"], name, **{k: v for k, v in c.items() if k != "name"})
+
+
+def _give_extension(db_url: str, structure: dict, student: str, extension_s: float) -> None:
+    """The student's extension, so that nbgrader's late penalty counts it (nbgrader keeps it when it grades)."""
+    with Gradebook(db_url, structure["course_id"]) as gb:
+        gb.update_or_create_student(student)
+        gb.update_or_create_submission(structure["name"], student, extension=dt.timedelta(seconds=extension_s))
+
+
+def _write_files(folder: Path, files: dict[str, bytes]) -> None:
+    for rel, data in files.items():
+        path = (folder / rel).resolve()
+        if not path.is_relative_to(folder.resolve()):
+            raise ValueError(f"a file name in the submission leaves its folder: {rel!r}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _config(course_config: str, root: Path, shared: dict, deadline: float) -> str:
+    """The course's own nbgrader_config.py, then what this throw-away folder changes."""
+    limits = shared["limits"]
+    return course_config + f"""
+
+# ---- rnn-course grade: this throw-away folder ----
+c.CourseDirectory.root = {str(root)!r}
+c.CourseDirectory.source_directory = {SOURCE!r}
+c.CourseDirectory.submitted_directory = {SUBMITTED!r}
+c.CourseDirectory.autograded_directory = {AUTOGRADED!r}
+c.CourseDirectory.db_url = {"sqlite:///" + str(root / "gradebook.db")!r}
+c.Exchange.root = {str(root / "exchange")!r}
+c.Autograde.create_student = True
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import IgnorePattern, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata
+from reference.execute import GradingExecute
+c.Autograde.autograde_preprocessors = [GradingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.GradingExecute.timeout = {int(limits["cell_timeout"])}
+c.GradingExecute.interrupt_on_timeout = True
+c.GradingExecute.deadline = {deadline!r}
+c.GradingExecute.max_output_bytes = {int(limits["output_bytes"])}
+c.GradingExecute.kernel_name = "rnn-grading"
+c.KernelManager.transport = "ipc"
+c.KernelManager.ip = {str(root / "runtime" / "kernel")!r}
+"""
+
+
+def _kernelspec(root: Path, workdir: Path, shared: dict) -> None:
+    runtime, home = root / "runtime", root / "runtime" / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    if shared["sandbox"]:
+        from helpers.data import data_dir  # the worker's own data folder, shown to the kernel read-only
+
+        data = data_dir().resolve()
+        env = sandbox.kernel_env(home, {**shared["env"], "RNN_DATA_DIR": str(data)})
+        readable = sandbox.python_dirs() + [sandbox.package_dir("helpers")] + ([data] if data.is_dir() else [])
+        hidden = [Path(p) for p in shared["hidden"]] + [Path.home(), Path.cwd()]
+        argv = sandbox.kernel_argv(workdir, runtime, hidden, readable, env)
+    else:
+        argv = sandbox.plain_kernel_argv()
+    spec = root / "jupyter" / "kernels" / "rnn-grading"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": argv, "display_name": "rnn-course grading", "language": "python",
+        # an interrupt travels as a message: a signal would not cross into the sandbox's session
+        "interrupt_mode": "message", "env": {} if shared["sandbox"] else sandbox.kernel_env(home, shared["env"]),
+    }, indent=1))
+
+
+
+
+def _read_results(db_url: str, structure: dict, student: str) -> dict:
+    name = structure["name"]
+    with Gradebook(db_url) as gb:
+        submission = gb.find_submission(name, student)
+        notebooks = {}
+        for nb in structure["notebooks"]:
+            sub = gb.find_submission_notebook(nb["name"], name, student)
+            notebooks[nb["name"]] = {
+                "late_submission_penalty": sub.late_submission_penalty,
+                "grades": {g.name: {"auto_score": g.auto_score, "needs_manual_grade": g.needs_manual_grade}
+                           for g in sub.grades},
+                "comments": {c.name: c.auto_comment for c in sub.comments},
+            }
+        timestamp = submission.timestamp.isoformat() if submission.timestamp else None
+        return {"timestamp": timestamp, "notebooks": notebooks, "score": submission.score}
+
+
+def grade_submission(task: dict, shared: dict) -> dict:
+    """Grade ``task``'s submission; return scores, comments, the autograded files and notes.
+
+    ``ok`` is False when nbgrader could not grade it at all (then ``log`` says
+    why); ``stopped`` is True when the submission ran past its wall-clock limit
+    and was killed: it earns nothing and its notebooks say so.
+    """
+    started = time.time()
+    student, name, limits = task["student"], shared["structure"]["name"], shared["limits"]
+    root = Path(tempfile.mkdtemp(prefix="rnn-grade-"))
+    try:
+        _write_files(root / SUBMITTED / student / name, task["files"])
+        _write_files(root / SOURCE / name, shared["source_files"])
+        db_url = "sqlite:///" + str(root / "gradebook.db")
+        (root / "gradebook.db").write_bytes(shared["gradebook"])
+        if task.get("extension_s"):
+            _give_extension(db_url, shared["structure"], student, task["extension_s"])
+        workdir = root / AUTOGRADED / student / name
+        workdir.mkdir(parents=True)
+        deadline = started + limits["time_limit"]
+        (root / "nbgrader_config.py").write_text(_config(shared["config"], root, shared, deadline))
+        _kernelspec(root, workdir, shared)
+
+        env = {**os.environ, **shared["env"], "JUPYTER_PATH": str(root / "jupyter"),
+               "JUPYTER_RUNTIME_DIR": str(root / "runtime"), "TMPDIR": str(root / "runtime")}
+        env.pop("JUPYTER_CONFIG_DIR", None)
+        setup_s = time.time() - started
+        log_path = root / "nbgrader.log"
+        request = {"argv": ["autograde", name, "--student", student, "--force"], "cwd": str(root), "env": env,
+                   "log": str(log_path), "memory_bytes": limits["memory_bytes"], "file_bytes": limits["file_bytes"]}
+        returncode, stopped = _ZYGOTE.autograde(request, max(1.0, deadline - time.time()) + limits["grace_s"])
+        log_text = _tail(log_path)
+        result = {"student": student, "assignment": name, "ok": False, "stopped": stopped, "log": log_text,
+                  "setup_s": setup_s, "seconds": time.time() - started, "notes": []}
+        if stopped:
+            result["notes"].append(f"stopped after the {limits['time_limit']} s limit; no points")
+            result["files"] = _stopped_notebooks(root / SUBMITTED / student / name, result["notes"][0])
+            result["ok"] = True
+            return result
+        if returncode != 0 or not all((workdir / f"{nb['name']}.ipynb").is_file()
+                                           for nb in shared["structure"]["notebooks"]
+                                           if (root / SUBMITTED / student / name / f"{nb['name']}.ipynb").is_file()):
+            result["notes"].append(f"nbgrader autograde failed (exit code {returncode})")
+            return result
+        result.update(_read_results(db_url, shared["structure"], student))
+        keep = set(task["files"]) | set(shared["source_files"])
+        result["files"] = {rel: (workdir / rel).read_bytes() for rel in sorted(keep) if (workdir / rel).is_file()}
+        result["notes"] += _notes(result["files"])
+        result["ok"] = True
+        result["seconds"] = time.time() - started
+        return result
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _tail(path: Path) -> str:
+    with open(path, "rb") as f:
+        f.seek(max(0, path.stat().st_size - LOG_TAIL))
+        return f.read().decode("utf-8", "replace")
+
+
+def _notes(files: dict[str, bytes]) -> list[str]:
+    """The grader's own messages in the autograded notebooks (limits reached), for the instructor's summary."""
+    notes = []
+    for rel, data in files.items():
+        if rel.endswith(".ipynb"):
+            text = data.decode("utf-8", "replace")
+            for marker, note in [("GradingStopped", "grading stopped early"), ("CellTimeoutError", "a cell timed out"),
+                                 ("bytes was dropped", "output capped")]:
+                if marker in text:
+                    notes.append(f"{rel}: {note}")
+    return notes
+
+
+def _stopped_notebooks(folder: Path, reason: str) -> dict[str, bytes]:
+    """The submitted notebooks with one error output per code cell: what the feedback shows after a kill."""
+    import nbformat
+
+    files = {}
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # unreadable: nbgrader could not have graded it either
+            continue
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = [nbformat.v4.new_output("error", ename="GradingStopped", evalue=reason,
+                                                       traceback=[f"GradingStopped: {reason}"])]
+                cell.execution_count = None
+        files[path.name] = nbformat.writes(nb).encode()
+    return files

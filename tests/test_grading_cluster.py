@@ -1,0 +1,132 @@
+"""`rnn-course grade` on a real Dask cluster, against the local default and serial `nbgrader autograde`.
+
+The test starts `dask scheduler` and two `dask worker` processes on
+127.0.0.1 and stops them. Honest submissions (right, half right) of two
+assignments must get the same grades there, through the local default, and
+through plain serial `nbgrader autograde`. The local course is then graded
+again: nothing is missing, so nothing runs; after one autograded folder is
+deleted, only that submission is graded again.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+
+from course import is_solution, read, solution_notebooks
+from test_grading import _env, _grade, _nbgrader, make_course, submit
+
+pytestmark = pytest.mark.grading
+
+ASSIGNMENTS = ["gru-quiz", "time-series"]
+
+
+def _half_right(assignment: str):
+    """The solution with its last answer cell put back to the released stub: some points, not all."""
+    source = solution_notebooks(assignment)[0]
+    nb = read(source)
+    last = max(i for i, c in enumerate(nb.cells) if is_solution(c) and c.cell_type == "code")
+    nb.cells[last].source = "raise NotImplementedError()"
+    return source.name, nb
+
+
+def _scores(root: Path) -> dict[tuple[str, str], float]:
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        return {(a, s.student.id): s.score for a in ASSIGNMENTS for s in gb.find_assignment(a).submissions}
+
+
+@pytest.fixture(scope="module")
+def courses(tmp_path_factory):
+    base = tmp_path_factory.mktemp("cluster")
+    local = make_course(base / "local", ASSIGNMENTS)
+    for assignment in ASSIGNMENTS:
+        source = solution_notebooks(assignment)[0]
+        submit(local, "right", assignment, source.name, read(source))
+    submit(local, "half", "time-series", *_half_right("time-series"))
+    others = {name: base / name for name in ("cluster", "serial")}
+    for root in others.values():
+        shutil.copytree(local, root)
+    return {"local": local, **others}
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    """A scheduler and two single-threaded workers on 127.0.0.1; stopped afterwards."""
+    folder = tmp_path_factory.mktemp("dask")
+    scheduler_file = folder / "scheduler.json"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    procs = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                               "--scheduler-file", str(scheduler_file)], cwd=folder,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        worker = [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(scheduler_file),
+                  "--nthreads", "1", "--nworkers", "1", "--host", "127.0.0.1", "--no-dashboard"]
+        deadline = time.time() + 60
+        while not scheduler_file.exists() and time.time() < deadline:
+            time.sleep(0.2)
+        for _ in range(2):
+            procs.append(subprocess.Popen(worker, cwd=folder, env=_env(),
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+
+        with Client(scheduler_file=str(scheduler_file), timeout="30s") as client:
+            client.wait_for_workers(2, timeout=120)
+            address = client.scheduler.address
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="module")
+def graded(courses, dask_cluster):
+    runs = {
+        "local": _grade([*ASSIGNMENTS, "--workers", "2"], courses["local"]),
+        "cluster": _grade([*ASSIGNMENTS, "--scheduler", dask_cluster], courses["cluster"]),
+    }
+    for assignment in ASSIGNMENTS:
+        runs[f"serial-{assignment}"] = _nbgrader(["autograde", assignment], courses["serial"])
+    for name, proc in runs.items():
+        assert proc.returncode == 0, f"{name}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return {name: _scores(root) for name, root in courses.items()}
+
+
+def test_a_dask_cluster_gives_the_local_grades(graded):
+    assert graded["cluster"] == graded["local"]
+
+
+def test_the_sandboxed_grades_are_nbgraders_own(graded):
+    assert graded["local"] == graded["serial"]
+    assert graded["local"][("time-series", "right")] > graded["local"][("time-series", "half")] > 0
+
+
+def test_a_rerun_grades_only_what_is_missing(graded, courses):
+    root = courses["local"]
+    again = _grade([*ASSIGNMENTS, "--workers", "1"], root)
+    assert again.returncode == 0 and "0 submission(s) to grade, 3 already graded" in again.stdout, again.stdout
+    shutil.rmtree(root / "autograded" / "half" / "time-series")
+    again = _grade([*ASSIGNMENTS, "--workers", "1"], root)
+    assert again.returncode == 0 and "1 submission(s) to grade, 2 already graded" in again.stdout, again.stdout
+    assert (root / "autograded" / "half" / "time-series").is_dir()
+    assert _scores(root) == graded["local"]
+
+
+def test_without_bubblewrap_it_refuses_and_says_how_to_fix(tmp_path):
+    shutil.copy(Path(__file__).resolve().parent.parent / "nbgrader_config.py", tmp_path / "nbgrader_config.py")
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "reference.cli", "grade", "gru-quiz"], cwd=tmp_path, env={**_env(), "PATH": str(empty)},
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    (line,) = proc.stderr.strip().splitlines()
+    assert "bubblewrap" in line and "apt-get install bubblewrap" in line and "--no-sandbox" in line
