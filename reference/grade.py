@@ -16,11 +16,13 @@ Every run ends with the integrity report (``reports/integrity-<a>.md``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 from fnmatch import fnmatch
 import logging
 import os
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -187,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     limits = {"cell_timeout": cell_timeout, "time_limit": args.time_limit, "grace_s": 120,
               "memory_bytes": args.memory, "file_bytes": 256 * 2**20, "output_bytes": args.output}
     env = {"RNN_SMOKE": "0" if args.full else "1"}
+    # torch threads per kernel: the local workers share this machine's cores; on a cluster, one each
+    threads = 1 if args.scheduler else max(1, (os.cpu_count() or 1) // args.workers)
     hidden = [str(course), str(Path(coursedir.root).resolve()), str(config.Exchange.get("root", "/srv/nbgrader/exchange"))]
 
     jobs, skipped = [], 0
@@ -200,8 +204,9 @@ def main(argv: list[str] | None = None) -> int:
                                  f"run `nbgrader generate_assignment {assignment}` first") from None
             source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
             shared_by_assignment[assignment] = {
-                "structure": structure, "gradebook": gradebook_template(structure), "config": config_text, "limits": limits, "env": env, "hidden": hidden,
-                "sandbox": not args.no_sandbox, "source_files": _files(source, list(coursedir.ignore) + ["*.ipynb"]),
+                "structure": structure, "gradebook": gradebook_template(structure), "config": config_text,
+                "limits": limits, "env": env, "hidden": hidden, "sandbox": not args.no_sandbox, "threads": threads,
+                "source_files": _files(source, list(coursedir.ignore) + ["*.ipynb"]),
             }
             for student, folder in collected(coursedir, assignment, args.student).items():
                 if not args.force and already_graded(coursedir, db_url, assignment, student, folder):
@@ -259,7 +264,8 @@ def run(args, jobs, shared_by_assignment, coursedir, db_url):
                     continue
                 name = f"{result['assignment']}/{result['student']}"
                 if result["ok"]:
-                    merge(coursedir, db_url, shared_by_assignment[result["assignment"]]["structure"], result)
+                    with _no_interrupt():  # a merge is whole or not at all
+                        merge(coursedir, db_url, shared_by_assignment[result["assignment"]]["structure"], result)
                     merged += 1
                     if result["notes"]:
                         noted.append(name)
@@ -275,12 +281,25 @@ def run(args, jobs, shared_by_assignment, coursedir, db_url):
               "Run the same command again to grade the rest.", file=sys.stderr)
         return None, noted
     finally:
-        client.close()
+        client.close(timeout=10)
         if cluster is not None:
-            cluster.close()
+            cluster.close(timeout=10)
     print(f"rnn-course grade: {len(jobs) - len(failed)} graded ({len(noted)} with notes above), "
           f"{len(failed)} not graded", flush=True)
     return failed, noted
+
+
+@contextlib.contextmanager
+def _no_interrupt():
+    """Hold Ctrl-C until the block ends, then raise it."""
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _extension(db_url: str, assignment: str, student: str) -> float | None:

@@ -104,10 +104,10 @@ def plain_kernel_argv() -> list[str]:
     return [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
 
-def kernel_env(home: Path, passed: dict[str, str]) -> dict[str, str]:
-    """The whole environment the sandboxed kernel sees: no instructor variables, one thread per kernel."""
+def kernel_env(home: Path, passed: dict[str, str], threads: int = 1) -> dict[str, str]:
+    """The whole environment the sandboxed kernel sees: no instructor variables; ``threads`` for torch's loops."""
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
-           "MPLCONFIGDIR": str(home / ".matplotlib"), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "PYTHONDONTWRITEBYTECODE": "1"}
+           "MPLCONFIGDIR": str(home / ".matplotlib"), "OMP_NUM_THREADS": str(threads),
+           "MKL_NUM_THREADS": str(threads), "PYTHONDONTWRITEBYTECODE": "1"}
     env.update(passed)
     return env

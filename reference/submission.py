@@ -12,6 +12,7 @@ coordinator (``reference.grade``) does.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import shutil
@@ -50,10 +51,20 @@ def assignment_structure(db_url: str, assignment: str) -> dict:
                 "course_id": a.course_id, "notebooks": notebooks}
 
 
+@functools.cache
+def _empty_gradebook() -> bytes:
+    # nbgrader asks alembic for the schema version of every new gradebook: seconds; do it once
+    with tempfile.TemporaryDirectory(prefix="rnn-gradebook-") as tmp:
+        path = Path(tmp) / "gradebook.db"
+        Gradebook("sqlite:///" + str(path)).close()
+        return path.read_bytes()
+
+
 def gradebook_template(structure: dict) -> bytes:
     """A gradebook holding only ``structure`` (no student): built once per run, copied for each submission."""
     with tempfile.TemporaryDirectory(prefix="rnn-gradebook-") as tmp:
         path = Path(tmp) / "gradebook.db"
+        path.write_bytes(_empty_gradebook())
         _fill_gradebook("sqlite:///" + str(path), structure)
         return path.read_bytes()
 
@@ -126,7 +137,7 @@ def _kernelspec(root: Path, workdir: Path, shared: dict) -> None:
         from helpers.data import data_dir  # the worker's own data folder, shown to the kernel read-only
 
         data = data_dir().resolve()
-        env = sandbox.kernel_env(home, {**shared["env"], "RNN_DATA_DIR": str(data)})
+        env = sandbox.kernel_env(home, {**shared["env"], "RNN_DATA_DIR": str(data)}, shared["threads"])
         readable = sandbox.python_dirs() + [sandbox.package_dir("helpers")] + ([data] if data.is_dir() else [])
         hidden = [Path(p) for p in shared["hidden"]] + [Path.home(), Path.cwd()]
         argv = sandbox.kernel_argv(workdir, runtime, hidden, readable, env)
@@ -137,7 +148,7 @@ def _kernelspec(root: Path, workdir: Path, shared: dict) -> None:
     (spec / "kernel.json").write_text(json.dumps({
         "argv": argv, "display_name": "rnn-course grading", "language": "python",
         # an interrupt travels as a message: a signal would not cross into the sandbox's session
-        "interrupt_mode": "message", "env": {} if shared["sandbox"] else sandbox.kernel_env(home, shared["env"]),
+        "interrupt_mode": "message", "env": {} if shared["sandbox"] else sandbox.kernel_env(home, shared["env"], shared["threads"]),
     }, indent=1))
 
 

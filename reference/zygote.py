@@ -28,6 +28,7 @@ def _child(request: dict) -> None:
     """Become `nbgrader autograde` for one submission; never returns."""
     code = 1
     try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.setsid()
         memory, files = request["memory_bytes"], request["file_bytes"]
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -62,13 +63,14 @@ def serve() -> None:
     import nbgrader.apps.nbgraderapp  # noqa: F401 - the point of this process
     import reference.execute  # noqa: F401 - the course config imports it in every child
 
-    children: dict[int, None] = {}
+    # Ctrl-C in the instructor's terminal reaches every process of the group: the grader
+    # (the coordinator) handles it; this process ends when its worker closes its stdin.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for line in sys.stdin:
         request = json.loads(line)
         pid = os.fork()
         if pid == 0:
             _child(request)
-        children[pid] = None
         print(json.dumps({"pid": pid}), flush=True)
         _, status = os.waitpid(pid, 0)
         print(json.dumps({"exit": os.waitstatus_to_exitcode(status)}), flush=True)

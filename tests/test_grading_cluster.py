@@ -4,12 +4,15 @@ The test starts `dask scheduler` and two `dask worker` processes on
 127.0.0.1 and stops them. Honest submissions (right, half right) of two
 assignments must get the same grades there, through the local default, and
 through plain serial `nbgrader autograde`. The local course is then graded
-again: nothing is missing, so nothing runs; after one autograded folder is
-deleted, only that submission is graded again.
+again: nothing is missing, so nothing runs; two autograded folders are
+deleted and a run is stopped with Ctrl-C after it merged one of them: it keeps
+that one, and the next run grades only the other.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -110,14 +113,29 @@ def test_the_sandboxed_grades_are_nbgraders_own(graded):
     assert graded["local"][("time-series", "right")] > graded["local"][("time-series", "half")] > 0
 
 
-def test_a_rerun_grades_only_what_is_missing(graded, courses):
+def test_ctrl_c_keeps_what_was_merged_and_a_rerun_grades_the_rest(graded, courses):
     root = courses["local"]
     again = _grade([*ASSIGNMENTS, "--workers", "1"], root)
     assert again.returncode == 0 and "0 submission(s) to grade, 3 already graded" in again.stdout, again.stdout
-    shutil.rmtree(root / "autograded" / "half" / "time-series")
+    gone = [root / "autograded" / "right" / a for a in ASSIGNMENTS]
+    for folder in gone:
+        shutil.rmtree(folder)
+    # Ctrl-C in a terminal: SIGINT to the whole process group, once the first result is merged
+    proc = subprocess.Popen(["rnn-course", "grade", *ASSIGNMENTS, "--workers", "1"], cwd=root, env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 300
+    while not any(f.is_dir() for f in gone) and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out + err
+    assert "interrupted" in err and "Run the same command again" in err, err
+    assert sum(f.is_dir() for f in gone) == 1
+    assert _scores(root) == graded["local"]  # the gradebook is whole and still holds every grade
+
     again = _grade([*ASSIGNMENTS, "--workers", "1"], root)
     assert again.returncode == 0 and "1 submission(s) to grade, 2 already graded" in again.stdout, again.stdout
-    assert (root / "autograded" / "half" / "time-series").is_dir()
+    assert all(f.is_dir() for f in gone)
     assert _scores(root) == graded["local"]
 
 
