@@ -156,6 +156,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-sandbox", action="store_true", help="run student code without bubblewrap")
     parser.add_argument("--full", action="store_true", help="grade at full size (default: smoke mode, RNN_SMOKE=1)")
     parser.add_argument("--course", default=".", help="the course folder (default: the current one)")
+    parser.add_argument("--hide", action="append", default=[], metavar="FOLDER",
+                        help="another folder the sandbox must hide (repeatable), e.g. a copy of the course outside "
+                             "/home, /srv and /root, which are always hidden")
     parser.add_argument("--cell-timeout", type=int, help="seconds per cell (default: the course's c.Execute.timeout)")
     parser.add_argument("--time-limit", type=int, default=900, help="seconds per submission, all cells (default 900)")
     parser.add_argument("--memory", type=memory_size, default=memory_size("4G"),
@@ -191,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     env = {"RNN_SMOKE": "0" if args.full else "1"}
     # torch threads per kernel: the local workers share this machine's cores; on a cluster, one each
     threads = 1 if args.scheduler else max(1, (os.cpu_count() or 1) // args.workers)
-    hidden = [str(course), str(Path(coursedir.root).resolve()), str(config.Exchange.get("root", "/srv/nbgrader/exchange"))]
+    hidden = [str(course), str(Path(coursedir.root).resolve()), str(config.Exchange.get("root", "/srv/nbgrader/exchange")),
+              *(str(Path(h).resolve()) for h in args.hide)]
 
     jobs, skipped = [], 0
     shared_by_assignment = {}
