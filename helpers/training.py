@@ -85,6 +85,7 @@ def evaluate(
     device = _check_device(model, device)
     was_training = model.training
     model.eval()
+    # float32 sums on the model's device: Apple MPS has no float64
     totals: dict[str, torch.Tensor] = {}
     count = 0
     hidden: Hidden = None
@@ -99,9 +100,10 @@ def evaluate(
             n = x.shape[0]
             values = {"loss": loss_fn(output, y)}
             for name, fn in (metrics or {}).items():
-                values[name] = torch.as_tensor(fn(output, y), dtype=torch.float64)
+                values[name] = fn(output, y)
             for name, value in values.items():
-                totals[name] = totals.get(name, 0) + value.double() * n
+                value = torch.as_tensor(value).detach().to(device=device, dtype=torch.float32)
+                totals[name] = totals.get(name, 0) + value * n
             count += n
     finally:
         model.train(was_training)
@@ -142,6 +144,7 @@ class History:
     seconds: list[float] = field(default_factory=list)  # wall time at each epoch end
     best_epoch: int | None = None
     best_state: dict[str, torch.Tensor] | None = field(default=None, repr=False)
+    interrupted: bool = False  # stopped by Ctrl-C (KeyboardInterrupt) before the last epoch ended
 
     @property
     def val_loss(self) -> list[float]:
@@ -192,6 +195,9 @@ def fit(
     (same keys as ``history.val``). ``history.train_loss`` averages the steps
     of an epoch with dropout on while the weights moved; this is a like-for-like
     comparison with validation, whose gap shows overfitting.
+    Ctrl-C (``KeyboardInterrupt``) stops training without losing it: the
+    history keeps what finished (``history.interrupted`` is True),
+    ``restore_best`` still loads the best epoch, and a line says what was kept.
     """
     _checks.positive_int("epochs", epochs)
     _check_model(model)
@@ -216,64 +222,78 @@ def fit(
 
     bar = tqdm(total=total, desc="training", unit="step", disable=not progress)
     start = time.perf_counter()
-    for epoch in range(epochs):
-        hidden: Hidden = None
-        losses: list[torch.Tensor] = []
-        for batch in first_batches if epoch == 0 else _batches(train_data):
-            x, y = _to(batch, device)
-            if prepare is not None:
-                x, y = prepare(x, y)
-            if not carry_hidden or _hidden_batch(hidden) not in (None, x.shape[0]):
-                hidden = None
-            if step is not None:
-                loss, hidden = step(model, optimizer, loss_fn, x, y, hidden, clip)
-            else:
-                model.train()
-                optimizer.zero_grad()
-                output, hidden = model(x, hidden)
-                loss = loss_fn(output, y)
-                loss.backward()
-                if clip is not None:
-                    # Recurrent gradients can explode over long sequences; a cap on their
-                    # norm keeps one bad batch from wrecking the weights.
-                    nn.utils.clip_grad_norm_(model.parameters(), clip)
-                optimizer.step()
-                loss, hidden = loss.detach(), detach_hidden(hidden)
-            if scheduler is not None:
-                scheduler.step()
-            losses.append(loss)
-            bar.update(1)
-            if len(losses) % 50 == 0:
-                bar.set_postfix(loss=f"{loss.item():.4f}")
-        if not losses:
-            raise ValueError(
-                f"train_data must yield at least one batch, got none in epoch {epoch + 1}; "
-                "a generator is used up after one pass: pass a list, a DataLoader "
-                "or a function that returns a new iterable"
-            )
-        step_losses = torch.stack(losses).float().cpu().tolist()
-        history.step_loss += step_losses
-        history.train_loss.append(sum(step_losses) / len(step_losses))
-        postfix = {"train": f"{history.train_loss[-1]:.4f}"}
+    losses: list[torch.Tensor] = []  # this epoch's step losses, until the epoch is recorded
+    epoch = 0
+    try:
+        for epoch in range(epochs):
+            hidden: Hidden = None
+            for batch in first_batches if epoch == 0 else _batches(train_data):
+                x, y = _to(batch, device)
+                if prepare is not None:
+                    x, y = prepare(x, y)
+                if not carry_hidden or _hidden_batch(hidden) not in (None, x.shape[0]):
+                    hidden = None
+                if step is not None:
+                    loss, hidden = step(model, optimizer, loss_fn, x, y, hidden, clip)
+                else:
+                    model.train()
+                    optimizer.zero_grad()
+                    output, hidden = model(x, hidden)
+                    loss = loss_fn(output, y)
+                    loss.backward()
+                    if clip is not None:
+                        # Recurrent gradients can explode over long sequences; a cap on their
+                        # norm keeps one bad batch from wrecking the weights.
+                        nn.utils.clip_grad_norm_(model.parameters(), clip)
+                    optimizer.step()
+                    loss, hidden = loss.detach(), detach_hidden(hidden)
+                if scheduler is not None:
+                    scheduler.step()
+                losses.append(loss)
+                bar.update(1)
+                if len(losses) % 50 == 0:
+                    bar.set_postfix(loss=f"{loss.item():.4f}")
+            if not losses:
+                raise ValueError(
+                    f"train_data must yield at least one batch, got none in epoch {epoch + 1}; "
+                    "a generator is used up after one pass: pass a list, a DataLoader "
+                    "or a function that returns a new iterable"
+                )
+            step_losses = torch.stack(losses).float().cpu().tolist()
+            losses = []
+            history.step_loss += step_losses
+            history.train_loss.append(sum(step_losses) / len(step_losses))
+            postfix = {"train": f"{history.train_loss[-1]:.4f}"}
 
-        if train_eval_data is not None:
-            score(train_eval_data, history.train)
-        if val_data is not None:
-            result = score(val_data, history.val)
-            postfix["val"] = f"{result['loss']:.4f}"
-            if result["loss"] < best:
-                best = result["loss"]
-                history.best_epoch = epoch
-                history.best_state = {
-                    k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()
-                }
-                if on_best is not None:
-                    on_best(model, epoch, result)
-        history.seconds.append(time.perf_counter() - start)
-        bar.set_postfix(epoch=epoch + 1, **postfix)
-    bar.close()
+            if train_eval_data is not None:
+                score(train_eval_data, history.train)
+            if val_data is not None:
+                result = score(val_data, history.val)
+                postfix["val"] = f"{result['loss']:.4f}"
+                if result["loss"] < best:
+                    best = result["loss"]
+                    history.best_epoch = epoch
+                    history.best_state = {
+                        k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()
+                    }
+                    if on_best is not None:
+                        on_best(model, epoch, result)
+            history.seconds.append(time.perf_counter() - start)
+            bar.set_postfix(epoch=epoch + 1, **postfix)
+    except KeyboardInterrupt:
+        # Ctrl-C in a notebook: keep what was learned so far instead of losing it
+        history.interrupted = True
+        history.step_loss += [float(loss) for loss in losses]
+    finally:
+        bar.close()
     if restore_best and history.best_state is not None:
         model.load_state_dict(history.best_state)
+    if history.interrupted:
+        kept = (f"the weights of the best epoch ({history.best_epoch + 1}) are back in the model"
+                if restore_best and history.best_state is not None
+                else "the model keeps the weights it had when it stopped")
+        print(f"Training interrupted in epoch {epoch + 1} of {epochs}: the history keeps "
+              f"{len(history.train_loss)} finished epoch(s) and {len(history.step_loss)} steps; {kept}.")
     return history
 
 

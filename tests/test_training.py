@@ -585,3 +585,56 @@ def test_history_defaults():
     assert history.best_epoch is None and history.best_state is None
     assert History().train_loss is not history.train_loss  # no shared default list
     assert "best_state" not in repr(history)
+
+
+def test_fit_keeps_history_and_best_weights_when_interrupted(capsys):
+    calls = []
+
+    def prepare(x, y):  # Ctrl-C arrives in the middle of the third epoch
+        calls.append(1)
+        if len(calls) == 8:  # each epoch: 2 training batches, then 1 validation batch
+            raise KeyboardInterrupt
+        return x, y
+
+    model = Scale()
+    history = fit(model, [ones_batch(2)] * 2, loss_fn=mse, optimizer=sgd(model), epochs=4,
+                  val_data=[ones_batch(2, value=1.0)], prepare=prepare, progress=False,
+                  step=ScriptedStep([2.0, 1.0, 1.5, 3.0], steps_per_epoch=2), restore_best=True)
+    assert history.interrupted
+    assert len(history.train_loss) == 2 and history.val_loss == pytest.approx([1.0, 0.0])
+    assert len(history.step_loss) == 5  # the interrupted epoch's finished step is kept too
+    assert history.best_epoch == 1 and model.w.item() == 1.0  # not 1.5, the interrupted epoch's weights
+    said = capsys.readouterr().out
+    assert "interrupted in epoch 3 of 4" in said and "best epoch (2)" in said
+
+
+def test_fit_that_finishes_is_not_interrupted():
+    _, history = _scripted_fit(restore_best=True)
+    assert history.interrupted is False
+
+
+class _NoFloat64(torch.overrides.TorchFunctionMode):
+    """Fail like a device without float64 (Apple MPS) whenever a float64 tensor appears."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if isinstance(out, torch.Tensor) and out.dtype == torch.float64:
+            raise TypeError(f"{func.__name__} made a float64 tensor: this device has no float64")
+        return out
+
+
+def test_evaluate_and_fit_never_make_float64():
+    model = Scale(w=0.5)
+    data = [ones_batch(2), ones_batch(3, value=2.0)]
+    metric = {"half": lambda output, y: torch.tensor(0.5)}
+    with _NoFloat64():
+        result = evaluate(model, data, mse, metrics=metric)
+        history = fit(model, data, loss_fn=mse, optimizer=sgd(model), epochs=1, val_data=data,
+                      metrics=metric, progress=False)
+    assert result["half"] == pytest.approx(0.5)
+    assert history.val["half"] == [pytest.approx(0.5)]
+
+
+def test_the_no_float64_check_can_fail():
+    with pytest.raises(TypeError, match="no float64"), _NoFloat64():
+        torch.ones(2).double()
