@@ -41,7 +41,7 @@ from . import _checks
 DIR_ENV_VAR = "RNN_DATA_DIR"
 URL_ENV_VAR = "RNN_DATA_URL"
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DIR = ROOT / "data"
+CACHE_NAME = "rnn-course"  # the user cache folder's name, for an installed (non-editable) helpers
 DEFAULT_TIMEOUT = 60.0
 IMDB_SPLITS = ("train", "test")
 LABELS = {"positive": 1, "negative": 0}
@@ -84,23 +84,37 @@ class Dataset:
 # --- Where files live -----------------------------------------------------------
 
 
-def data_dir() -> Path:
-    """The cache folder: ``RNN_DATA_DIR`` if set, else ``data/`` at the repo root.
+def _in_checkout() -> bool:
+    """True when helpers runs from its source folder (the repository, the student bundle, ``pip install -e``)."""
+    return (ROOT / "pyproject.toml").is_file()
 
+
+def data_dir() -> Path:
+    """The cache folder: ``RNN_DATA_DIR`` if set, else ``data/`` beside ``helpers/``.
+
+    That is the repository's (or the student bundle's) ``data/`` folder; when
+    helpers was installed into site-packages (``pip install .``), it is the
+    user's cache folder instead (e.g. ``~/.cache/rnn-course`` on Linux).
     A relative ``RNN_DATA_DIR`` is taken relative to the repository root, so it
-    means the same folder at the root, in ``tests/`` and in a notebook's folder.
+    means the same folder at the root, in ``tests/`` and in a notebook's folder
+    (relative to the current folder for an installed helpers).
     The folder need not exist yet; a download creates it.
     """
     value = os.environ.get(DIR_ENV_VAR, "").strip()
-    if not value:
-        return DEFAULT_DIR
-    return ROOT / Path(value).expanduser()  # an absolute value replaces ROOT
+    if _in_checkout():
+        return ROOT / Path(value).expanduser() if value else ROOT / "data"  # an absolute value replaces ROOT
+    if value:
+        return Path(value).expanduser().resolve()
+    import pooch
+
+    return Path(pooch.os_cache(CACHE_NAME))
 
 
 def _folder_note() -> str:
     if os.environ.get(DIR_ENV_VAR, "").strip():
         return f"from {DIR_ENV_VAR}"
-    return f"the default; set {DIR_ENV_VAR} to use another folder"
+    where = "beside helpers/" if _in_checkout() else "your user cache folder, as helpers is installed"
+    return f"the default, {where}; set {DIR_ENV_VAR} to use another folder"
 
 
 def _entry(name: Any) -> Dataset:

@@ -247,6 +247,22 @@ def test_data_dir_default_is_repo_data(monkeypatch):
     assert data.data_dir() == ROOT / "data"
 
 
+def test_data_dir_of_an_installed_helpers_is_the_user_cache(monkeypatch, tmp_path):
+    import pooch
+
+    site_packages = tmp_path / "site-packages"  # what `pip install .` makes ROOT: no pyproject.toml there
+    site_packages.mkdir()
+    monkeypatch.setattr(data, "ROOT", site_packages)
+    monkeypatch.delenv(data.DIR_ENV_VAR, raising=False)
+    assert data.data_dir() == Path(pooch.os_cache("rnn-course"))
+    assert not data.data_dir().is_relative_to(site_packages)
+    monkeypatch.setenv(data.DIR_ENV_VAR, str(tmp_path / "mine"))
+    assert data.data_dir() == tmp_path / "mine"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(data.DIR_ENV_VAR, "rel")
+    assert data.data_dir() == tmp_path / "rel"  # relative to the current folder: there is no repository
+
+
 def test_data_dir_env_absolute_and_relative(monkeypatch, tmp_path):
     monkeypatch.setenv(data.DIR_ENV_VAR, str(tmp_path))
     assert data.data_dir() == tmp_path
