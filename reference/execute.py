@@ -9,7 +9,9 @@ the kernel it starts runs student code. Compared with nbgrader's own Execute:
 - a **dead kernel** (``os._exit``, a crash, the memory limit) stops the notebook
   instead of failing the whole submission;
 - **capped output**: a cell keeps its first ``max_output_bytes`` of output, so a
-  flood never reaches the grader's memory or the feedback.
+  flood never reaches the grader's memory or the feedback;
+- **no links left behind**: nbgrader writes and chmods the working folder's
+  files after the kernel ends, following links; they are removed first.
 
 A cell that did not run gets an error output saying why, so its test scores 0
 (a graded cell with no output would otherwise count as passed) and the
@@ -18,7 +20,9 @@ student reads the reason in the feedback. Points earned before stay.
 from __future__ import annotations
 
 import json
+import os
 import time
+from pathlib import Path
 
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
@@ -34,7 +38,12 @@ class GradingExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._stopped, self._output_bytes = "", {}
-        return super().preprocess(nb, resources, km)
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:  # the kernel is gone now: nothing can put a link back
+            folder = (resources or {}).get("metadata", {}).get("path")
+            if folder:
+                remove_links(Path(folder))
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
@@ -70,6 +79,20 @@ class GradingExecute(Execute):
                                 text=f"\n[grader] output beyond {self.max_output_bytes:,} bytes was dropped\n")
             outs.append(note)
         return None
+
+
+def remove_links(folder: Path) -> None:
+    """Delete every symbolic link and special file the submission left in its working folder.
+
+    nbgrader writes the autograded notebook there next and then chmods every
+    file, as the instructor and following links: a notebook replaced by a link
+    to, say, the real gradebook would have it overwritten.
+    """
+    for parent, dirs, files in os.walk(folder):  # never follows a link to a folder
+        for name in dirs + files:
+            path = Path(parent) / name
+            if path.is_symlink() or not (path.is_file() or path.is_dir()):
+                path.unlink()
 
 
 def _not_run(cell, reason: str, ran: bool = False) -> None:

@@ -80,13 +80,14 @@ def collected(coursedir: CourseDirectory, assignment: str, student: str | None) 
 def _files(folder: Path, ignore: list[str]) -> dict[str, bytes]:
     """Every file under ``folder`` (relative name -> bytes) but those nbgrader ignores; links are not followed."""
     files = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if any(fnmatch(part, pattern) for part in rel.parts for pattern in ignore):
-            continue
-        if path.is_file() and not path.is_symlink():
-            files[rel.as_posix()] = path.read_bytes()
-    return files
+    for parent, _, names in os.walk(folder):  # os.walk never enters a linked folder
+        for name in names:
+            path = Path(parent) / name
+            rel = path.relative_to(folder)
+            if path.is_file() and not path.is_symlink() and not any(
+                    fnmatch(part, pattern) for part in rel.parts for pattern in ignore):
+                files[rel.as_posix()] = path.read_bytes()
+    return dict(sorted(files.items()))
 
 
 def _autograded(coursedir: CourseDirectory, student: str, assignment: str) -> Path:

@@ -52,6 +52,7 @@ CALLS: dict[str, str] = {
                      "os.kill", "os.killpg"), "starts or signals a process"),
     **dict.fromkeys(("os.remove", "os.unlink", "os.rmdir", "os.removedirs", "os.rename", "os.renames",
                      "os.replace"), "deletes or moves files"),
+    **dict.fromkeys(("os.symlink", "os.link", "os.mkfifo", "os.mknod"), "makes links or special files"),
     "os.chdir": "changes the working folder",
     **dict.fromkeys(("os.walk", "os.listdir", "os.scandir"), "lists folders"),
     **dict.fromkeys(("get_ipython().system", "get_ipython().system_raw", "get_ipython().system_piped",

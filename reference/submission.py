@@ -148,10 +148,9 @@ def _kernelspec(root: Path, workdir: Path, shared: dict) -> None:
     (spec / "kernel.json").write_text(json.dumps({
         "argv": argv, "display_name": "rnn-course grading", "language": "python",
         # an interrupt travels as a message: a signal would not cross into the sandbox's session
-        "interrupt_mode": "message", "env": {} if shared["sandbox"] else sandbox.kernel_env(home, shared["env"], shared["threads"]),
+        "interrupt_mode": "message",
+        "env": {} if shared["sandbox"] else sandbox.kernel_env(home, shared["env"], shared["threads"]),
     }, indent=1))
-
-
 
 
 def _read_results(db_url: str, structure: dict, student: str) -> dict:
@@ -210,14 +209,14 @@ def grade_submission(task: dict, shared: dict) -> dict:
             result["files"] = _stopped_notebooks(root / SUBMITTED / student / name, result["notes"][0])
             result["ok"] = True
             return result
-        if returncode != 0 or not all((workdir / f"{nb['name']}.ipynb").is_file()
-                                           for nb in shared["structure"]["notebooks"]
-                                           if (root / SUBMITTED / student / name / f"{nb['name']}.ipynb").is_file()):
+        submitted = [f"{nb['name']}.ipynb" for nb in shared["structure"]["notebooks"]
+                     if (root / SUBMITTED / student / name / f"{nb['name']}.ipynb").is_file()]
+        if returncode != 0 or not all(_inside(workdir, nb) for nb in submitted):
             result["notes"].append(f"nbgrader autograde failed (exit code {returncode})")
             return result
         result.update(_read_results(db_url, shared["structure"], student))
         keep = set(task["files"]) | set(shared["source_files"])
-        result["files"] = {rel: (workdir / rel).read_bytes() for rel in sorted(keep) if (workdir / rel).is_file()}
+        result["files"] = {rel: (workdir / rel).read_bytes() for rel in sorted(keep) if _inside(workdir, rel)}
         result["notes"] += _notes(result["files"])
         result["ok"] = True
         result["seconds"] = time.time() - started
@@ -226,10 +225,18 @@ def grade_submission(task: dict, shared: dict) -> dict:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _inside(folder: Path, rel: str) -> bool:
+    """A regular file that really lies in ``folder`` (no link the submission made leads elsewhere)."""
+    path = folder / rel
+    return path.is_file() and not path.is_symlink() and path.resolve().is_relative_to(folder.resolve())
+
+
 def _tail(path: Path) -> str:
+    """The end of nbgrader's log, which holds what the kernel wrote: no control characters reach a terminal."""
     with open(path, "rb") as f:
         f.seek(max(0, path.stat().st_size - LOG_TAIL))
-        return f.read().decode("utf-8", "replace")
+        text = f.read().decode("utf-8", "replace")
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else "?" for ch in text)
 
 
 def _notes(files: dict[str, bytes]) -> list[str]:

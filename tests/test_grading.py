@@ -71,7 +71,7 @@ def submit(root: Path, student: str, assignment: str, name: str, nb) -> None:
 def _tree_digest(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(f"{path.relative_to(folder)} {path.stat().st_mode:o}".encode())
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -243,6 +243,13 @@ ATTACKS = [
     # everything the grader's own files offer, tried beside honest answers: nothing is reachable
     ("sabotage", "time-series", {"simple_rnn_forward": _SABOTAGE + "{solution}"},
      {"test_simple_rnn_forward": 3, "test_train_step": 3}, ["file access outside the submission folder"]),
+    # its own notebook swapped for a link to the real gradebook, another link to a solution: nbgrader
+    # (the instructor) writes the autograded notebook and chmods every file after the kernel ends
+    ("symlink", "time-series",
+     {"train_step": "import os\nfor _name in os.listdir('.'):\n    if _name.endswith('.ipynb'):\n"
+                    "        os.remove(_name)\n        os.symlink('{course}/gradebook.db', _name)\n"
+                    "os.symlink('{course}/solutions/time-series/Simple_RNN.ipynb', 'notes.txt')\n{solution}"},
+     {"test_simple_rnn_forward": 3, "test_train_step": 3}, ["makes links or special files: os.symlink"]),
     # 50 MB of output beside honest answers: graded like any other honest notebook
     ("big_print", "time-series", {"simple_rnn_forward": '{solution}\nprint("x" * 50_000_000)\n'},
      {"test_simple_rnn_forward": 3, "test_train_step": 3}, []),
@@ -458,6 +465,8 @@ def test_course_files_survive_the_sabotage(course):
         assert gb.find_student("solution").first_name == CANARY
     sabotage = _autograded_notebooks(course, "sabotage")
     assert sabotage and all("SABOTAGE reached 0 files" in text for text in sabotage.values()), sabotage.keys()
+    linked = list((course["root"] / "autograded" / "symlink").rglob("*"))
+    assert linked and not any(p.is_symlink() for p in linked)
 
 
 def test_no_submission_shows_another_students_work(course):

@@ -134,6 +134,7 @@ ATTACKS = [
     ("one_hot_encode.__code__ = print.__code__", 1, "__code__"),
     ("import os\nos.system(\"ls\")", 2, "os.system"),
     ("import os\nprint(os.listdir(\"..\"))", 2, "os.listdir"),
+    ("import os\nos.symlink(\"/srv/course/gradebook.db\", \"notes.txt\")", 2, "os.symlink"),
     ("x = !cat ../answers.txt", 1, "cat ../answers.txt"),
     ("%%bash\nls ..", 1, "%%bash"),
     ("%load ../solution.py", 1, "%load ../solution.py"),
