@@ -32,6 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import helpers  # noqa: E402
+from reference.loops import fit_classifier, test_classifier  # noqa: E402
 from reference.sentiment import SentimentRNN, WordVocab, pad_features  # noqa: E402
 from machine import describe  # noqa: E402
 
@@ -133,7 +134,7 @@ def train(name: str, data: dict, seed: int, device) -> tuple[dict, object, objec
     prep = time.perf_counter() - start
     model = SentimentRNN(len(vocab), config["embedding_dim"], config["hidden_dim"], config["n_layers"],
                          config["drop_prob"], config["bidirectional"], config.get("pool", "last"))
-    history = helpers.fit_classifier(model, train_loader, val_loader, epochs=config["epochs"],
+    history = fit_classifier(model, train_loader, val_loader, epochs=config["epochs"],
                                      lr=config["lr"], lr_end=config.get("lr_end"), device=device,
                                      progress=False)
     wall = time.perf_counter() - start
@@ -184,7 +185,7 @@ def run(names: list[str], seed: int = 0, test: bool = True) -> dict:
     }
     if test:
         start = time.perf_counter()
-        result["test"] = helpers.test_classifier(best[1], best[2], device=device)
+        result["test"] = test_classifier(best[1], best[2], device=device)
         result["test"]["seconds"] = time.perf_counter() - start
     return result
 

@@ -1,4 +1,4 @@
-"""Training throughput: the helpers loop against the bare step, the classic loop and the machine's limit.
+"""Training throughput: the notebooks' loops against the bare step, the classic loop and the machine's limit.
 
     python benchmarks/throughput.py                    # CPU
     RNN_DEVICE=cuda python benchmarks/throughput.py    # GPU
@@ -6,8 +6,10 @@
 For the char-rnn and sentiment models in their default and full
 configurations, in one run on one machine, it measures tokens per second of
 
-- loop: ``helpers.fit`` as the notebooks call it (batches made from the real
-  data, moved to the device, one-hot built there for char-rnn, clipping, Adam);
+- loop: the notebook's own training loop (``reference.loops.char_epoch`` and
+  ``classifier_epoch``, step for step the loops the notebooks show): batches
+  made from the real data (one-hot built on the CPU for char-rnn, as the
+  notebook's numpy ``one_hot_encode`` does), moved to the device, clipping, Adam;
 - bare: forward, backward, clipping and the Adam step on tensors already on
   the device: the ceiling the loop can reach;
 - classic: the loop the classic course wrote (one-hot built in NumPy per batch,
@@ -43,6 +45,7 @@ sys.path.insert(0, str(HERE))
 
 import helpers  # noqa: E402
 from reference.char_rnn import CharRNN, get_batches, one_hot_encode  # noqa: E402
+from reference.loops import char_epoch, char_loss, classifier_epoch, sentiment_loss  # noqa: E402
 from reference.sentiment import SentimentRNN, WordVocab, pad_features  # noqa: E402
 from char_rnn import CONFIGS as CHAR_CONFIGS  # noqa: E402
 from machine import describe  # noqa: E402
@@ -98,7 +101,11 @@ def char_setup(config: dict, n_batches: int, device: torch.device) -> dict:
         model=model, tokens_per_batch=b * s, flops_per_token=flops_per_token(), carry_hidden=True,
         real_fraction=1.0,
         loop_data=lambda: get_batches(torch.from_numpy(ids), b, s),
-        prepare=lambda x, y: (one_hot_encode(x, n_chars), y), loss_fn=helpers.char_loss,
+        prepare=lambda x, y: (one_hot_encode(x, n_chars), y), loss_fn=char_loss,
+        # as the notebook: one-hot on the CPU, then the batch moves
+        epoch=lambda model, batches, optimizer: char_epoch(
+            model, batches, optimizer, device=device,
+            prepare=lambda x, y: (one_hot_encode(x, n_chars), y)),
         classic_data=classic_batches, classic_loss=nn.CrossEntropyLoss(),
         classic_target=lambda y: y.reshape(-1), classic_output=lambda out: out,
     )
@@ -136,13 +143,22 @@ def sentiment_setup(config: dict, n_batches: int, device: torch.device) -> dict:
     return dict(
         model=model, tokens_per_batch=b * s, flops_per_token=flops_per_token(), carry_hidden=False,
         real_fraction=float((features != 0).mean()),
-        loop_data=train_loader, prepare=None, loss_fn=helpers.sentiment_loss,
+        loop_data=train_loader, prepare=None, loss_fn=sentiment_loss,
+        epoch=lambda model, batches, optimizer: classifier_epoch(model, batches, optimizer, device=device),
         classic_data=classic_batches, classic_loss=lambda out, y: bce(torch.sigmoid(out), y),
         classic_target=lambda y: y, classic_output=lambda out: out,
     )
 
 
 # --- the three ways to train -----------------------------------------------------------
+
+def _first(data, n: int):
+    """The first `n` batches of `data` (a loader, or a function returning batches), made as asked for."""
+    for k, batch in enumerate(data() if callable(data) else data):
+        if k == n:
+            return
+        yield batch
+
 
 def _take(data, n: int) -> list:
     batches = []
@@ -154,18 +170,16 @@ def _take(data, n: int) -> list:
 
 
 def run_loop(case: dict, device: torch.device, steps: int, warmup: int) -> float:
-    """Seconds for `steps` steps of helpers.fit, batches made from the data as in the notebooks."""
+    """Seconds for `steps` steps of the notebook's loop, batches made from the data as there."""
     model = case["model"]()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
     def train(n: int) -> float:
-        # a function, so the batches are made inside the timed loop, as in training
-        limited = lambda: _take(case["loop_data"], n)  # noqa: E731
+        # a generator, so the batches are made inside the timed loop, as in training
+        batches = _first(case["loop_data"], n)
         sync(device)
         start = time.perf_counter()
-        helpers.fit(model, limited, loss_fn=case["loss_fn"], optimizer=optimizer, epochs=1,
-                    clip=5.0, carry_hidden=case["carry_hidden"], device=device,
-                    prepare=case["prepare"], progress=False)
+        case["epoch"](model, batches, optimizer)
         sync(device)
         return time.perf_counter() - start
 
@@ -266,7 +280,7 @@ def measure_case(name: str) -> dict:
     if device.type == "cuda":
         torch.zeros(1, device=device)  # start the CUDA context before resetting its counters
         torch.cuda.reset_peak_memory_stats(device)
-    flushed = device.type == "cpu" and torch.set_flush_denormal(True)  # as fit_classifier/fit_char_rnn run
+    flushed = device.type == "cpu" and torch.set_flush_denormal(True)  # as the sentiment loop trains; all three ways alike
     runs = {"loop": [], "bare": [], "classic": []}
     for _ in range(repeats):  # interleaved, so a slow spell of the machine hits all three
         runs["loop"].append(run_loop(case, device, steps, warmup))

@@ -1,70 +1,38 @@
-"""Small, tested helpers that the course notebooks import.
+"""The small library the course notebooks import: what is not the lesson.
 
-One idea per module: ``device`` (GPU toggle, seeding), ``config`` (smoke
-mode), ``data`` (downloads and loaders), ``text`` (the character vocabulary,
-the review tokenizer), ``batching`` (sine windows, splits, review loaders),
-``training`` (the loop), ``checkpoint`` (saving and loading models),
-``sampling`` (generating text), ``plots``, ``checks`` (the notebooks' visible
-self-checks) and ``grading`` (what the notebooks' first cell records so that
-grading can tell when a library was tampered with).
+One idea per module:
+
+- ``config``: smoke mode (``pick``); ``device``: the GPU toggle and seeds;
+- ``data``: downloading and loading the datasets;
+- ``series``: the sine wave (time-series); ``chars``: the character vocabulary
+  and the text cut for training (char-rnn); ``words``: the review tokenizer and
+  loaders (sentiment-rnn);
+- ``loop``: ``evaluate``, a ``History`` and ``fit``, a plain loop for the
+  notebooks where training is not the lesson;
+- ``sampling``: writing text with a character model; ``checkpoint``: saving it;
+- ``plots``; ``checks``: the notebooks' visible self-checks, one module per
+  assignment; ``grading``: what a notebook's first cell records so that
+  grading can tell when a library was tampered with.
 
 Nothing here answers a graded exercise: the notebooks have students write
 those pieces, and the course goes on with the students' own code.
 """
 from . import checks, grading  # noqa: F401  (helpers.checks.* and helpers.grading.* for the notebooks)
-from .batching import char_batch_count, review_loaders, sine_wave, sine_windows, split_train_val, stratified_split
-from .checkpoint import load_checkpoint, load_weights, model_hparams, read_checkpoint, save_checkpoint
+from .chars import CharVocab, char_batch_count, split_train_val
+from .checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from .config import pick, smoke_mode
-from .data import DataUnavailableError, data_dir, fetch, load_anna_karenina, load_imdb, strip_gutenberg
-from .device import available_devices, get_device, seed_everything
+from .data import DataUnavailableError, data_dir, fetch, load_anna_karenina, load_imdb
+from .device import get_device, seed_everything
+from .loop import History, detach_hidden, evaluate, fit
 from .plots import plot_history, plot_predictions
-from .sampling import eval_mode, model_device, next_char_probs, predict_next, sample
-from .text import PAD_ID, UNK_ID, CharVocab, tokenize, vocab_of
-from .training import (History, accuracy, char_loss, detach_hidden, evaluate, fit, fit_classifier,
-                       sentiment_loss, test_classifier)
+from .sampling import next_char_probs, sample
+from .series import sine_wave, sine_windows
+from .words import review_loaders, tokenize
 
 __all__ = [
-    "accuracy",
-    "available_devices",
-    "char_batch_count",
-    "char_loss",
-    "CharVocab",
-    "data_dir",
-    "DataUnavailableError",
-    "detach_hidden",
-    "eval_mode",
-    "evaluate",
-    "fetch",
-    "fit",
-    "fit_classifier",
-    "get_device",
-    "History",
-    "load_anna_karenina",
-    "load_checkpoint",
-    "load_imdb",
-    "load_weights",
-    "model_device",
-    "model_hparams",
-    "next_char_probs",
-    "PAD_ID",
-    "pick",
-    "plot_history",
-    "plot_predictions",
-    "predict_next",
-    "read_checkpoint",
-    "review_loaders",
-    "sample",
-    "save_checkpoint",
-    "seed_everything",
-    "sentiment_loss",
-    "sine_wave",
-    "sine_windows",
-    "smoke_mode",
-    "split_train_val",
-    "stratified_split",
-    "strip_gutenberg",
-    "test_classifier",
-    "tokenize",
-    "UNK_ID",
-    "vocab_of",
+    "char_batch_count", "CharVocab", "data_dir", "DataUnavailableError", "detach_hidden",
+    "evaluate", "fetch", "fit", "get_device", "History", "load_anna_karenina", "load_checkpoint",
+    "load_imdb", "next_char_probs", "pick", "plot_history", "plot_predictions", "read_checkpoint",
+    "review_loaders", "sample", "save_checkpoint", "seed_everything", "sine_wave", "sine_windows",
+    "smoke_mode", "split_train_val", "tokenize",
 ]

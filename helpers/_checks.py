@@ -29,6 +29,24 @@ def positive_int(name: str, value: Any) -> int:
     return value
 
 
+def count(name: str, value: Any) -> int:
+    """Return ``value`` if it is an int >= 0, else raise naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int >= 0, got {_show(value)}")
+    if value < 0:
+        raise ValueError(f"{name} must be an int >= 0, got {value}")
+    return value
+
+
+def seed(value: Any) -> int:
+    """Return ``value`` if it is a seed numpy and torch both accept: an int in [0, 2**32)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"seed must be an int, got {_show(value)}")
+    if not 0 <= value < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {value}")
+    return value
+
+
 def positive_number(name: str, value: Any) -> float:
     """Return ``value`` as float if it is a real number > 0."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -76,3 +94,23 @@ def one_of(name: str, value: Any, choices: Sequence[Any]) -> Any:
     if value not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}, got {_show(value)}")
     return value
+
+
+def model(name: str, value: Any) -> Any:
+    """Check that ``value`` is a ``torch.nn.Module``."""
+    if not isinstance(value, torch.nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {_show(value)}")
+    return value
+
+
+def split_count(n: int, val_frac: Any, too_few: str, unit: str) -> int:
+    """``round(n * val_frac)`` items for validation, checked so that neither part is empty."""
+    if isinstance(val_frac, bool) or not isinstance(val_frac, (int, float)):
+        raise TypeError(f"val_frac must be a number in (0, 1), got {_show(val_frac)}")
+    if not 0 < val_frac < 1:
+        raise ValueError(f"val_frac must lie strictly between 0 and 1, got {val_frac}")
+    n_val = round(n * val_frac)
+    if n_val == 0 or n_val == n:
+        raise ValueError(f"{too_few} to split with val_frac={float(val_frac)}: "
+                         f"one part would be empty ({n_val} validation {unit})")
+    return n_val

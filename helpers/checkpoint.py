@@ -10,7 +10,7 @@ CPU) and ``extra`` (whatever the caller added: epoch, losses...).
 The model protocol, which the notebook's ``CharRNN(chars, n_hidden=256,
 n_layers=2, drop_prob=0.5)`` follows:
 
-- ``model.chars`` holds its characters (see ``text.vocab_of``);
+- ``model.chars`` holds its characters (see ``chars.vocab_of``);
 - ``Model(chars, **hparams)`` rebuilds it, where ``hparams`` is
   ``model.hparams`` (a dict) if the model has one, and otherwise every
   constructor argument after ``chars`` read from the attribute of the same
@@ -29,15 +29,14 @@ import inspect
 import os
 import uuid
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import torch
 from torch import nn
 
 from . import _checks
 from .device import get_device
-from .sampling import model_device
-from .text import _describe_chars, vocab_of
+from .chars import vocab_of
 
 FORMAT = "rnn-course/char-model"
 VERSION = 1
@@ -185,71 +184,3 @@ def load_checkpoint(
     model.to(device)
     model.load_state_dict(payload["state_dict"])
     return model.eval()
-
-
-def _vocab_differences(model_chars: str, saved_chars: str) -> list[str]:
-    if model_chars == saved_chars:
-        return []
-    if len(model_chars) != len(saved_chars):
-        problems = [f"vocabulary size: the model has {len(model_chars)} characters, "
-                    f"the checkpoint {len(saved_chars)}"]
-    else:
-        problems = []
-    only_saved = set(saved_chars) - set(model_chars)
-    only_model = set(model_chars) - set(saved_chars)
-    if only_saved:
-        problems.append(f"characters only in the checkpoint: {_describe_chars(only_saved)}")
-    if only_model:
-        problems.append(f"characters only in the model: {_describe_chars(only_model)}")
-    if not problems:
-        problems.append("vocabulary order: the same characters with different ids; "
-                        "build the vocabulary with CharVocab.from_text (sorted)")
-    return problems
-
-
-def _hparam_differences(model_hp: dict, saved_hp: dict, ignore: set[str]) -> list[str]:
-    missing = object()
-    problems = []
-    for key in sorted((model_hp.keys() | saved_hp.keys()) - ignore):
-        mine, theirs = model_hp.get(key, missing), saved_hp.get(key, missing)
-        if mine != theirs:
-            show = lambda v: "not set" if v is missing else repr(v)  # noqa: E731
-            problems.append(f"{key}: the model has {show(mine)}, the checkpoint {show(theirs)}")
-    return problems
-
-
-def _weight_differences(model: nn.Module, state: dict[str, torch.Tensor]) -> list[str]:
-    own = model.state_dict()
-    problems = [f"weight {k} is missing from the checkpoint" for k in own if k not in state]
-    problems += [f"the checkpoint has a weight {k} the model lacks" for k in state if k not in own]
-    problems += [
-        f"weight {k}: shape {tuple(own[k].shape)} in the model, {tuple(state[k].shape)} in the checkpoint"
-        for k in own if k in state and own[k].shape != state[k].shape
-    ]
-    return problems
-
-
-def load_weights(
-    model: nn.Module, path: PathLike, *, ignore: Iterable[str] = ("drop_prob", "dropout")
-) -> dict[str, Any]:
-    """Load a checkpoint's weights into an existing ``model``; return its ``extra`` dict.
-
-    First compares the vocabulary (size, characters, order), the
-    hyperparameters (except those in ``ignore``, which change no weight) and
-    every weight's name and shape. On any difference it raises ``ValueError``
-    listing them all and leaves the model untouched.
-    """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {_checks._show(model)}")
-    payload = read_checkpoint(path, model_device(model))
-    problems = _vocab_differences("".join(vocab_of(model).chars), payload["chars"])
-    problems += _hparam_differences(model_hparams(model), payload["hparams"], set(ignore))
-    if not problems:
-        problems = _weight_differences(model, payload["state_dict"])
-    if problems:
-        raise ValueError(
-            f"the checkpoint {str(path)!r} does not fit this model, nothing was loaded:\n  - "
-            + "\n  - ".join(problems)
-        )
-    model.load_state_dict(payload["state_dict"])
-    return payload["extra"]

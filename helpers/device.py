@@ -19,6 +19,8 @@ import re
 import numpy as np
 import torch
 
+from . import _checks
+
 ENV_VAR = "RNN_DEVICE"
 
 
@@ -89,10 +91,7 @@ def get_device(name: str | None = None) -> torch.device:
 
 def seed_everything(seed: int = 0) -> int:
     """Seed Python, NumPy and torch (all CUDA devices too); return the seed."""
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {seed!r} ({type(seed).__name__})")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    _checks.seed(seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device

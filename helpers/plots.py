@@ -7,13 +7,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .training import History
+from .loop import History
 
 
 def plot_history(history: History, *, title: str = "Loss", ax=None):
     """Train (and validation) loss per epoch; per-step loss in the background."""
     if not isinstance(history, History):
-        raise TypeError(f"history must be the History returned by fit, got {type(history).__name__}")
+        raise TypeError(f"history must be a helpers.History (from fit, or filled by your loop with history.record), got {type(history).__name__}")
+    if not history.train_loss:
+        raise ValueError("history has no finished epoch to plot yet (training stopped in the first epoch?)")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.5))
     epochs = range(1, len(history.train_loss) + 1)

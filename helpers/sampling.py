@@ -7,7 +7,7 @@ The model protocol (what the char-rnn notebook's ``CharRNN`` provides):
   ``(batch * seq, n_chars)`` (raw scores, no softmax);
 - ``model.init_hidden(batch_size)`` returns the LSTM state ``(h, c)`` on the
   model's device;
-- the vocabulary lives on the model: ``model.chars`` (see ``text.vocab_of``).
+- the vocabulary lives on the model: ``model.chars`` (see ``chars.vocab_of``).
   That is why ``sample(model, size, prime, top_k, temperature)`` needs no
   vocabulary argument; a model without ``chars`` can be given ``vocab=``.
 
@@ -20,42 +20,18 @@ up to floating-point differences in the model itself.
 """
 from __future__ import annotations
 
-import contextlib
-from typing import Any, Iterator, Union
+from typing import Any, Union
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from . import _checks
-from .text import CharVocab, vocab_of
+from .chars import CharVocab, vocab_of
+from .loop import eval_mode, model_device
 
 Hidden = Any
 GeneratorLike = Union[None, int, torch.Generator]
-
-
-def model_device(model: nn.Module) -> torch.device:
-    """The device of the model's first parameter (CPU for a model without any)."""
-    for p in model.parameters():
-        return p.device
-    return torch.device("cpu")
-
-
-@contextlib.contextmanager
-def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
-    """Put ``model`` in eval mode (no dropout) and restore its previous mode on exit, even on error."""
-    was_training = model.training
-    model.eval()
-    try:
-        yield model
-    finally:
-        model.train(was_training)
-
-
-def _check_model(model: Any) -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {_checks._show(model)}")
-    return model
 
 
 def _resolve_vocab(model: nn.Module, vocab: CharVocab | None) -> CharVocab:
@@ -141,57 +117,6 @@ def _draw(probs: torch.Tensor, generator: torch.Generator | None) -> int:
     return int(torch.multinomial(probs, 1, generator=generator))
 
 
-def _char_id(char: Any, vocab: CharVocab) -> int:
-    if isinstance(char, str):
-        if len(char) != 1:
-            raise ValueError(f"char must be a single character, got {char!r}")
-        if char not in vocab:
-            raise ValueError(f"char {char!r} is not in the vocabulary of {len(vocab)} characters")
-        return vocab.char2int[char]
-    if isinstance(char, bool) or not isinstance(char, int):
-        raise TypeError(f"char must be a one-character str or an int id, got {_checks._show(char)}")
-    if not 0 <= char < len(vocab):
-        raise ValueError(f"char id must lie in [0, {len(vocab)}), got {char}")
-    return char
-
-
-@torch.no_grad()
-def predict_next(
-    model: nn.Module,
-    char: str | int,
-    hidden: Hidden = None,
-    top_k: int | None = None,
-    temperature: float = 1.0,
-    *,
-    vocab: CharVocab | None = None,
-    generator: GeneratorLike = None,
-) -> tuple[str, Hidden]:
-    """Feed one character (a str or its id) and draw the character that follows.
-
-    ``hidden``: the state after the text so far, or ``None`` for
-    ``model.init_hidden(1)``. Returns ``(next_char, hidden)`` with the new state
-    (batch size 1). Runs in eval mode; the model's mode is restored.
-    """
-    _check_model(model)
-    vocab = _resolve_vocab(model, vocab)
-    char_id = _char_id(char, vocab)
-    _check_top_k(top_k, len(vocab))
-    _checks.positive_number("temperature", temperature)
-    generator = _make_generator(generator)
-    with eval_mode(model):
-        ids = torch.tensor([[char_id]], device=model_device(model))
-        logits, hidden = _forward_last(model, ids, _start_hidden(model, hidden), len(vocab))
-    return vocab.int2char[_draw(next_char_probs(logits, top_k, temperature), generator)], hidden
-
-
-def _check_size(size: Any) -> int:
-    if isinstance(size, bool) or not isinstance(size, int):
-        raise TypeError(f"size must be an int >= 0 (characters to generate), got {_checks._show(size)}")
-    if size < 0:
-        raise ValueError(f"size must be an int >= 0 (characters to generate), got {size}")
-    return size
-
-
 @torch.no_grad()
 def sample(
     model: nn.Module,
@@ -212,8 +137,8 @@ def sample(
     seed. Runs without gradients, in eval mode (the previous mode is restored,
     even on error), with every tensor on the model's device.
     """
-    _check_model(model)
-    size = _check_size(size)
+    _checks.model("model", model)
+    size = _checks.count("size", size)
     vocab = _resolve_vocab(model, vocab)
     prime_ids = vocab.encode(prime, name="prime")
     _check_top_k(top_k, len(vocab))

@@ -48,6 +48,12 @@ def copied_files(root: Path = ROOT) -> dict[str, Path]:
     return files
 
 
+def _packages(root: Path = ROOT) -> list[str]:
+    """``helpers`` and each of its subpackages (``helpers.checks``...): what setuptools installs."""
+    return sorted(p.parent.relative_to(root).as_posix().replace("/", ".")
+                  for p in (root / "helpers").rglob("__init__.py") if "__pycache__" not in p.parts)
+
+
 def _assignment_rows(notebooks: list[str]) -> str:
     order = list(DESCRIPTIONS)
     notebooks = sorted(notebooks, key=lambda p: (order.index(p.split("/")[1]) if p.split("/")[1] in order
@@ -64,6 +70,7 @@ def rendered_files(root: Path = ROOT) -> dict[str, str]:
         "project": NAME,
         "version": project["version"],
         "dependencies": "\n".join(f"    {json.dumps(d)}," for d in deps),
+        "packages": ", ".join(json.dumps(p) for p in _packages(root)),
         "torch": next((d for d in deps if re.match(r"torch\b", d)), "torch"),
         "assignments": _assignment_rows(
             [p for p in copied_files(root) if p.startswith("notebooks/")]),

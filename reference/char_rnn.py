@@ -1,4 +1,4 @@
-"""Reference answers for the char-rnn assignment, and the loop the benchmark trains them with.
+"""Reference answers for the char-rnn assignment.
 
 Instructor-only: checks in the test suite, benchmarks and tests import these;
 the student bundle never contains them (``tests/test_bundle.py`` proves it).
@@ -12,10 +12,7 @@ import torch
 from torch import nn
 
 from helpers import _checks
-from helpers.batching import _id_stream_length, char_batch_count, split_train_val
-from helpers.checkpoint import save_checkpoint
-from helpers.text import CharVocab
-from helpers.training import Batch, History, char_loss, fit
+from helpers.chars import CharVocab, char_batch_count
 
 IntArray = Union[np.ndarray, torch.Tensor]
 IdStream = Union[np.ndarray, torch.Tensor]
@@ -79,6 +76,28 @@ def _one_hot_tensor(arr: torch.Tensor, n_labels: int) -> torch.Tensor:
         _check_ids_in_range("arr", int(low), int(high), n_labels)
     out = torch.zeros(*arr.shape, n_labels, dtype=torch.float32, device=arr.device)
     return out.scatter_(-1, arr.long().unsqueeze(-1), 1.0)
+
+
+def _id_stream_length(name: str, arr: object) -> int:
+    """Length of a 1-D integer numpy array or tensor; raise naming ``name`` otherwise."""
+    if isinstance(arr, torch.Tensor):
+        if arr.is_floating_point() or arr.is_complex() or arr.dtype == torch.bool:
+            raise TypeError(f"{name} must hold integer ids, got {_checks._show(arr)}")
+        shape = tuple(arr.shape)
+    elif isinstance(arr, np.ndarray):
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"{name} must hold integer ids, got an array of dtype {arr.dtype}")
+        shape = arr.shape
+    else:
+        raise TypeError(
+            f"{name} must be a 1-D numpy array or tensor of character ids "
+            f"(e.g. vocab.encode(text)), got {_checks._show(arr)}"
+        )
+    if len(shape) != 1:
+        raise ValueError(f"{name} must be 1-D (one long stream of ids), got shape {shape}")
+    if shape[0] == 0:
+        raise ValueError(f"{name} must not be empty, got an array of length 0")
+    return shape[0]
 
 
 def get_batches(
@@ -176,64 +195,3 @@ class CharRNN(nn.Module):
         weight = self.fc.weight
         shape = (self.n_layers, batch_size, self.n_hidden)
         return weight.new_zeros(shape), weight.new_zeros(shape)
-
-
-def fit_char_rnn(
-    model: nn.Module,
-    ids: np.ndarray | torch.Tensor,
-    *,
-    epochs: int,
-    batch_size: int = 64,
-    seq_length: int = 100,
-    lr: float = 2e-3,
-    lr_end: float | None = None,
-    clip: float | None = 5.0,
-    val_frac: float = 0.1,
-    checkpoint: str | None = None,
-    device: torch.device | str | None = None,
-    progress: bool = True,
-) -> History:
-    """Train a character model (``helpers.models.CharRNN`` protocol) on a stream of ids.
-
-    ``ids``: the encoded text, shape ``(n,)``. The last ``val_frac`` of it is the
-    validation text, scored after every epoch; the weights of the best epoch are
-    kept in ``history.best_state`` and, if ``checkpoint`` names a file, saved
-    there (with the epoch, counted from 1, and the validation loss) each time a
-    new best is reached.
-    Batches are one-hot encoded on the device, so only integer ids cross from
-    the host. Adam with learning rate ``lr``; gradients clipped to norm ``clip``.
-    With ``lr_end``, the learning rate follows a cosine from ``lr`` down to
-    ``lr_end`` over all the steps of all epochs (large steps early, fine ones at
-    the end, where they lower the loss most).
-    """
-    _checks.positive_int("epochs", epochs)
-    n_chars = len(model.chars)
-    stream = torch.as_tensor(ids, dtype=torch.long)
-    if stream.numel():  # once, on the CPU: one_hot_encode does not check ids on a GPU
-        low, high = torch.aminmax(stream)
-        if low < 0 or high >= n_chars:
-            raise ValueError(f"ids must lie in [0, {n_chars}) for this model's {n_chars} "
-                             f"characters, got values from {int(low)} to {int(high)}")
-    train_ids, val_ids = split_train_val(stream, val_frac)
-    # Fail now, not after the first epoch, if either part is too short for one batch.
-    get_batches(train_ids, batch_size, seq_length)
-    get_batches(val_ids, batch_size, seq_length)
-    optimizer = torch.optim.Adam(model.parameters(), lr=_checks.positive_number("lr", lr))
-    scheduler = None
-    if lr_end is not None:
-        steps = epochs * char_batch_count(len(train_ids), batch_size, seq_length)
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-            optimizer, T_max=steps, eta_min=_checks.positive_number("lr_end", lr_end))
-    def prepare(x: torch.Tensor, y: torch.Tensor) -> Batch:
-        return one_hot_encode(x, n_chars), y
-
-    def on_best(best_model: nn.Module, epoch: int, scores: dict[str, float]) -> None:
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, best_model, epoch=epoch + 1, val_loss=scores["loss"])
-
-    return fit(
-        model, lambda: get_batches(train_ids, batch_size, seq_length),
-        val_data=lambda: get_batches(val_ids, batch_size, seq_length),
-        loss_fn=char_loss, optimizer=optimizer, epochs=epochs, clip=clip, carry_hidden=True,
-        device=device, prepare=prepare, on_best=on_best, scheduler=scheduler, progress=progress,
-    )

@@ -13,8 +13,9 @@ import torch
 from torch import nn
 
 from helpers import _checks
-from helpers.text import PAD_ID, PAD_TOKEN, UNK_ID, UNK_TOKEN, _id_list, tokenize
-from helpers.training import _check_device, _check_model
+from helpers.chars import _id_list
+from helpers.loop import _device
+from helpers.words import PAD_ID, PAD_TOKEN, UNK_ID, UNK_TOKEN, tokenize
 
 
 def _check_tokens(name: str, tokens: Any) -> list[str] | tuple[str, ...]:
@@ -412,7 +413,7 @@ def predict_review(
     whose words are all unknown is a real input (a row of 1s) and gets the
     model's answer for it.
     """
-    _check_model(model)
+    _checks.model("model", model)
     if not isinstance(review, str):
         raise TypeError(f"review must be a str, got {_checks._show(review)}")
     if isinstance(vocab, WordVocab):
@@ -431,7 +432,7 @@ def predict_review(
     tokens = tokenize(review)
     if not tokens:
         return 0.5
-    device = _check_device(model, device)
+    device = _device(model, device)
     x = torch.from_numpy(pad_features([encode(tokens)], seq_length, keep)).to(device)
     was_training = model.training
     model.eval()

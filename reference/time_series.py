@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from helpers.training import Hidden, LossFn, _check_clip, _check_model, detach_hidden
+from helpers import _checks
+from helpers.loop import Hidden, LossFn, detach_hidden
 
 
 def train_step(
@@ -22,8 +23,9 @@ def train_step(
     wait for the GPU every step) and the new hidden state, detached.
     ``clip``: the largest gradient norm allowed (> 0), or ``None`` for no clipping.
     """
-    _check_model(model)
-    _check_clip(clip)
+    _checks.model("model", model)
+    if clip is not None:  # a negative max norm would flip every gradient
+        _checks.positive_number("clip", clip)
     model.train()
     optimizer.zero_grad()
     output, hidden = model(x, hidden)

@@ -355,7 +355,7 @@ def test_student_pyproject(built):
     assert student["project"]["name"] == "rnn-course-student"
     assert student["project"]["requires-python"] == ">=3.10"
     assert "optional-dependencies" not in student["project"], "the student bundle has no extras"
-    assert student["tool"]["setuptools"]["packages"] == ["helpers"]
+    assert student["tool"]["setuptools"]["packages"] == ["helpers", "helpers.checks"]  # subpackages too
     assert student["build-system"]["build-backend"] == "setuptools.build_meta"
 
 

@@ -1,15 +1,13 @@
-"""helpers.batching for character streams: get_batches, char_batch_count, split_train_val."""
+"""helpers.chars for character streams: char_batch_count, split_train_val; reference get_batches."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
-from helpers.batching import char_batch_count, split_train_val
-from helpers.text import CharVocab
+from helpers.chars import char_batch_count, split_train_val
+from helpers.chars import CharVocab
 from reference.char_rnn import get_batches, one_hot_encode
-from helpers.training import fit
 
 SIZES = [(27, 2, 3), (24, 2, 3), (25, 2, 3), (7, 2, 3), (100, 4, 5), (13, 3, 4), (50, 1, 7)]
 
@@ -146,30 +144,3 @@ def test_split_rejects_bad_arrays(arr, error):
 
 
 # --- the pieces together ------------------------------------------------------
-
-class _TinyCharModel(nn.Module):
-    def __init__(self, n_chars: int) -> None:
-        super().__init__()
-        self.lstm = nn.LSTM(n_chars, 16, batch_first=True)
-        self.fc = nn.Linear(16, n_chars)
-
-    def forward(self, x, hidden=None):
-        out, hidden = self.lstm(x, hidden)
-        return self.fc(out.reshape(-1, 16)), hidden
-
-
-def test_fit_learns_a_repeating_text_from_get_batches(one_thread):
-    torch.manual_seed(0)
-    text = "abcd" * 60
-    vocab = CharVocab.from_text(text)
-    train, val = split_train_val(torch.from_numpy(vocab.encode(text)))
-    model = _TinyCharModel(len(vocab))
-
-    def prepare(x, y):
-        return one_hot_encode(x, len(vocab)), y.reshape(-1)
-
-    history = fit(model, lambda: get_batches(train, 2, 8), val_data=lambda: get_batches(val, 1, 8),
-                  loss_fn=nn.CrossEntropyLoss(), optimizer=torch.optim.Adam(model.parameters(), lr=0.05),
-                  epochs=5, prepare=prepare, progress=False)
-    assert history.train_loss[-1] < 0.5 * history.train_loss[0]
-    assert history.val_loss[-1] < 0.5

@@ -1,4 +1,4 @@
-"""helpers.checkpoint: atomic save, load with map_location, safe load into a model."""
+"""helpers.checkpoint: atomic save, load with map_location, the hyperparameter protocol."""
 from __future__ import annotations
 
 import pytest
@@ -8,7 +8,6 @@ from torch import nn
 import helpers.checkpoint as ckpt_module
 from helpers.checkpoint import (
     load_checkpoint,
-    load_weights,
     model_hparams,
     read_checkpoint,
     save_checkpoint,
@@ -136,52 +135,6 @@ def test_unsaveable_extra_fails_before_writing(model, tmp_path):
     assert path.read_bytes() == good and _leftovers(tmp_path) == []
 
 
-# --- load_weights: into an existing model -------------------------------------
-
-def test_load_weights_into_a_matching_model(model, tmp_path):
-    save_checkpoint(tmp_path / "c.pt", model, epoch=4)
-    torch.manual_seed(1)
-    other = CharRNN(CHARS, n_hidden=12, n_layers=2, drop_prob=0.5)  # dropout changes no weight
-    assert not _same_state(other, model.state_dict())
-    assert load_weights(other, tmp_path / "c.pt") == {"epoch": 4}
-    assert _same_state(other, model.state_dict())
-
-
-@pytest.mark.parametrize("chars, kwargs, words", [
-    (CHARS[:-1], {}, r"vocabulary size: the model has 31 characters, the checkpoint 32(.|\n)*only in the checkpoint: 'z'"),
-    (CHARS[:-1] + ("Z",), {}, r"only in the checkpoint: 'z'(.|\n)*only in the model: 'Z'"),
-    (tuple(reversed(CHARS)), {}, "vocabulary order"),
-    (CHARS, {"n_hidden": 8}, "n_hidden: the model has 8, the checkpoint 12"),
-    (CHARS, {"n_layers": 1}, "n_layers: the model has 1, the checkpoint 2"),
-])
-def test_load_weights_mismatch_names_it_and_changes_nothing(model, tmp_path, chars, kwargs, words):
-    save_checkpoint(tmp_path / "c.pt", model)
-    other = CharRNN(chars, **{"n_hidden": 12, "n_layers": 2, **kwargs})
-    before = _state(other)
-    with pytest.raises(ValueError, match=words) as info:
-        load_weights(other, tmp_path / "c.pt")
-    assert "nothing was loaded" in str(info.value)
-    assert _same_state(other, before)
-
-
-def test_load_weights_checks_every_weight_shape(model, tmp_path):
-    class Wider(CharRNN):
-        def __init__(self, chars, n_hidden=12, n_layers=2, drop_prob=0.0):
-            super().__init__(chars, n_hidden, n_layers, drop_prob)
-            self.fc = nn.Linear(n_hidden, len(self.chars) + 1, bias=False)
-            self.extra = nn.Linear(2, 2)
-
-    save_checkpoint(tmp_path / "c.pt", model)
-    other = Wider(CHARS)
-    before = _state(other)
-    with pytest.raises(ValueError) as info:
-        load_weights(other, tmp_path / "c.pt")
-    assert "weight extra.weight is missing from the checkpoint" in str(info.value)
-    assert "the checkpoint has a weight fc.bias the model lacks" in str(info.value)
-    assert "weight fc.weight: shape (33, 12) in the model, (32, 12) in the checkpoint" in str(info.value)
-    assert _same_state(other, before)
-
-
 def test_load_checkpoint_rejects_a_class_that_reorders_chars(model, tmp_path):
     class Sorting(CharRNN):
         def __init__(self, chars, **kwargs):
@@ -218,6 +171,8 @@ def test_hparams_missing_attribute_is_named(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+
+
 # --- bad arguments ------------------------------------------------------------
 
 def test_bad_paths(model, tmp_path):
@@ -237,8 +192,6 @@ def test_bad_models(model, tmp_path):
     save_checkpoint(tmp_path / "c.pt", model)
     with pytest.raises(TypeError, match="model_cls"):
         load_checkpoint(tmp_path / "c.pt", model, device="cpu")
-    with pytest.raises(TypeError, match="model"):
-        load_weights(None, tmp_path / "c.pt")
 
 
 def test_files_that_are_not_checkpoints(tmp_path):

@@ -1,5 +1,5 @@
-"""Sentiment classification: SentimentRNN, accuracy, sentiment_loss, fit_classifier,
-test_classifier and predict_review (sentiment-rnn)."""
+"""Sentiment classification (sentiment-rnn): SentimentRNN and predict_review, and the
+notebook's loop as reference.loops (accuracy, sentiment_loss, fit_classifier, test_classifier)."""
 from __future__ import annotations
 
 import math
@@ -10,11 +10,11 @@ import torch
 from torch.utils.data import DataLoader, Subset
 from torch import nn
 
-from helpers import training
-from helpers.batching import review_loaders
 from helpers.device import seed_everything
-from helpers.text import UNK_ID, tokenize
-from helpers.training import accuracy, evaluate, fit, fit_classifier, sentiment_loss
+from helpers.loop import evaluate, fit
+from helpers.words import UNK_ID, review_loaders, tokenize
+from reference import loops as training
+from reference.loops import accuracy, fit_classifier, sentiment_loss
 from reference.sentiment import SentimentRNN, WordVocab, pad_features, predict_review
 
 VOCAB_SIZE = 30

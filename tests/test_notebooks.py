@@ -197,3 +197,26 @@ def test_hidden_tests_carry_their_own_truth(solution):
             used = set(re.findall(r"\bhelpers(?:\.\w+)+", text)) - HIDDEN_MAY_USE
             assert not used, f"{solution.name}: a hidden test calls shipped code {sorted(used)}"
             assert "reference" not in re.findall(r"\bimport (\w+)|\bfrom (\w+)", text), solution.name
+
+
+def test_a_quick_char_rnn_run_leaves_no_checkpoint_behind(tmp_path, monkeypatch):
+    """A quick run saves its checkpoint in a temporary folder that goes away with the kernel."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = SOLUTIONS / "char-rnn" / "Character_Level_RNN_Exercise.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    settings = next(k for k, cell in enumerate(code) if "CHECKPOINT =" in cell.source)
+    # the setup and Settings cells, then a stand-in for the training cell's first save
+    nb.cells = code[: settings + 1] + [nbformat.v4.new_code_cell(
+        "CHECKPOINT.parent.mkdir(parents=True, exist_ok=True)\n"
+        "CHECKPOINT.write_bytes(b'weights')\nprint(CHECKPOINT)")]
+    monkeypatch.setenv("RNN_SMOKE", "1")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    saved = Path(nb.cells[-1].outputs[0]["text"].strip())
+    assert saved.parent.parent == tmp_path  # it was written in the temporary folder...
+    assert not saved.parent.exists()        # ...which the kernel removed when it stopped
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("char-rnn")] == []

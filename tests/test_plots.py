@@ -11,7 +11,7 @@ import torch  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
 from helpers.plots import plot_history, plot_predictions  # noqa: E402
-from helpers.training import History  # noqa: E402
+from helpers.loop import History  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -139,3 +139,9 @@ def test_plot_predictions_flattens_numpy_arrays_like_tensors():
     ax = plot_predictions(target, torch.zeros(1, 20, 1))
     assert len(ax.lines[0].get_ydata()) == 20
     plt.close("all")
+
+
+def test_plot_history_says_when_no_epoch_finished():
+    history = History(step_loss=[1.0, 0.9])  # Ctrl-C in the first epoch
+    with pytest.raises(ValueError, match="no finished epoch"):
+        plot_history(history)

@@ -1,4 +1,4 @@
-"""helpers.sampling: predict_next, sample, next_char_probs, eval_mode."""
+"""helpers.sampling: sample and next_char_probs; helpers.loop.eval_mode."""
 from __future__ import annotations
 
 import pytest
@@ -6,8 +6,9 @@ import torch
 from torch import nn
 
 from helpers.device import seed_everything
-from helpers.sampling import eval_mode, next_char_probs, predict_next, sample
-from helpers.text import CharVocab
+from helpers.loop import eval_mode
+from helpers.sampling import next_char_probs, sample
+from helpers.chars import CharVocab
 from tests._char_rnn import CharRNN
 
 CHARS = tuple(" .abcdeh\n")
@@ -180,48 +181,6 @@ def test_sample_on_gpu_matches_cpu(model):
     model.to("cuda")
     assert sample(model, 40, "ab", top_k=1) == cpu_text
     assert next(model.parameters()).is_cuda
-
-
-# --- predict_next ---------------------------------------------------------------
-
-def test_predict_next_returns_a_char_and_the_new_state(model):
-    ch, hidden = predict_next(model, "a", generator=0)
-    assert ch in CHARS
-    h, c = hidden
-    assert h.shape == c.shape == (2, 1, 16)
-    ch2, hidden2 = predict_next(model, CHARS.index("a"), generator=0)  # an id works too
-    assert ch2 == ch and torch.equal(hidden2[0], h)
-
-
-def test_predict_next_chain_equals_sample(model):
-    gen = torch.Generator().manual_seed(4)
-    text, hidden, ch = "a", None, "a"
-    for _ in range(25):
-        ch, hidden = predict_next(model, ch, hidden, top_k=3, generator=gen)
-        text += ch
-    assert text == sample(model, 25, "a", top_k=3, generator=4)
-
-
-def test_predict_next_restores_the_mode(model):
-    model.train()
-    predict_next(model, "a")
-    assert model.training
-
-
-@pytest.mark.parametrize("char, error, words", [
-    ("ab", ValueError, "single character"), ("x", ValueError, "'x' is not in the vocabulary"),
-    (99, ValueError, r"\[0, 9\)"), (-1, ValueError, "char id"), (1.0, TypeError, "char"),
-])
-def test_predict_next_rejects_bad_chars(model, char, error, words):
-    with pytest.raises(error, match=words):
-        predict_next(model, char)
-
-
-def test_predict_next_rejects_bad_options(model):
-    with pytest.raises(ValueError, match="top_k"):
-        predict_next(model, "a", top_k=100)
-    with pytest.raises(ValueError, match="temperature"):
-        predict_next(model, "a", temperature=0.0)
 
 
 # --- next_char_probs and eval_mode --------------------------------------------

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from helpers import checks
-from helpers.text import UNK_ID, tokenize
+from helpers.words import UNK_ID, tokenize
 from reference.sentiment import SentimentRNN as ReferenceModel
 from reference.sentiment import WordVocab, pad_features
 

@@ -1,4 +1,4 @@
-"""helpers.text, word level: tokenize, WordVocab, pad_features (sentiment-rnn)."""
+"""helpers.words, word level: tokenize; reference WordVocab and pad_features (sentiment-rnn)."""
 from __future__ import annotations
 
 import os
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.text import PAD_ID, UNK_ID, tokenize
+from helpers.words import PAD_ID, UNK_ID, tokenize
 from reference.sentiment import WordVocab, pad_features
 
 

@@ -1,4 +1,4 @@
-"""Text as numbers: a character vocabulary, and the tokenizer for reviews.
+"""Characters as numbers (char-rnn): the vocabulary, and the text cut for training.
 
 A character model sees text as a stream of integer ids, one per character.
 ``CharVocab.from_text`` sorts the characters it finds, so the same text always
@@ -8,13 +8,13 @@ in one run would read garbage in the next).
 """
 from __future__ import annotations
 
-import re
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeVar
 
 import numpy as np
 import torch
 
 from . import _checks
+
 
 def _describe_chars(chars: Iterable[str], limit: int = 10) -> str:
     chars = sorted(set(chars))
@@ -170,50 +170,36 @@ def vocab_of(model: Any) -> CharVocab:
     return CharVocab(chars)
 
 
-# --- Words (sentiment-rnn) ----------------------------------------------------
-#
-# A review becomes a row of word ids in three steps:
-#   tokenize(review)          -> ["this", "film", "isnt", "bad"]
-#   encode with the vocabulary -> [12, 20, 224, 81]     (unknown words -> 1)
-#   pad to a fixed length      -> int64 array (n_reviews, 200), left-padded with 0
-# The notebook has students write the last two steps.
-
-PAD_ID = 0
-UNK_ID = 1
-PAD_TOKEN = "<pad>"
-UNK_TOKEN = "<unk>"
-
-# IMDB marks line breaks with "<br />"; seen here in any spacing and case.
-_LINE_BREAK = re.compile(r"<\s*br\s*/?\s*>", re.IGNORECASE)
-# Straight and curly apostrophes (and the backtick and acute accent used as one).
-_APOSTROPHES = re.compile("['`\u00b4\u2018\u2019]")
-# A run of letters or digits, in any script: ``\w`` without the underscore.
-_WORD = re.compile(r"[^\W_]+")
+Splittable = TypeVar("Splittable", np.ndarray, torch.Tensor, str)
 
 
-def tokenize(review: str) -> list[str]:
-    """Split one review into lower-case words, the way the sentiment model reads text.
+def char_batch_count(n_chars: int, batch_size: int, seq_length: int) -> int:
+    """How many batches ``get_batches`` makes from ``n_chars`` characters.
 
-    The rules, applied in this order:
-
-    1. every ``<br />`` line-break tag (also ``<br>``, ``<br/>``, any case) becomes a space;
-    2. the text is lower-cased;
-    3. apostrophes (``'``, ``’``, ``‘``, backtick) are deleted, joining the pieces:
-       ``"don't"`` -> ``"dont"``, ``"film's"`` -> ``"films"``; so a negation stays
-       one word, and a quoted ``'word'`` is just ``word``;
-    4. every other character that is not a letter or a digit (punctuation,
-       underscores, symbols, whitespace) separates words and is dropped.
-
-    Digits are kept and treated like letters: ``"10/10"`` -> ``["10", "10"]``,
-    ``"1950s"`` -> ``["1950s"]``, ``"7.5"`` -> ``["7", "5"]``. Letters outside
-    ASCII are kept (``"café"`` stays one word). A review with no letters or
-    digits gives ``[]``.
-
-    ``review``: a str. Returns a list of non-empty str.
+    Each batch uses ``batch_size * seq_length`` characters and one more is kept
+    so the last input has a real target: ``(n_chars - 1) // (batch_size * seq_length)``.
     """
-    if not isinstance(review, str):
-        raise TypeError(f"review must be a str, got {_checks._show(review)}")
-    text = _LINE_BREAK.sub(" ", review).lower()
-    return _WORD.findall(_APOSTROPHES.sub("", text))
+    _checks.count("n_chars", n_chars)
+    per_batch = _checks.positive_int("batch_size", batch_size) * _checks.positive_int(
+        "seq_length", seq_length
+    )
+    return max(n_chars - 1, 0) // per_batch
 
 
+def split_train_val(arr: Splittable, val_frac: float = 0.1) -> tuple[Splittable, Splittable]:
+    """Split a stream into its first part (training) and its last part (validation).
+
+    ``arr``: a 1-D numpy array, 1-D tensor or str of length ``n``. The validation
+    part is the last ``round(n * val_frac)`` items, the training part all before
+    it; both keep the order and the kind of ``arr``. ``val_frac`` lies in (0, 1).
+    """
+    if isinstance(arr, (np.ndarray, torch.Tensor)):
+        if arr.ndim != 1:
+            raise ValueError(f"arr must be 1-D, got shape {tuple(arr.shape)}")
+    elif not isinstance(arr, str):
+        raise TypeError(
+            f"arr must be a 1-D numpy array, tensor or str, got {_checks._show(arr)}"
+        )
+    n = len(arr)
+    n_val = _checks.split_count(n, val_frac, f"arr of length {n} is too short", "items")
+    return arr[: n - n_val], arr[n - n_val :]

@@ -1,11 +1,17 @@
-"""Turning raw series into the (input, target) pairs a recurrent model trains on.
+"""Words as numbers (sentiment-rnn): the tokenizer and the review loaders.
 
-Shapes follow ``batch_first=True`` throughout: ``(batch, seq, features)``.
+A review becomes a row of word ids in three steps:
+  tokenize(review)           -> ["this", "film", "isnt", "bad"]
+  encode with the vocabulary -> [12, 20, 224, 81]     (unknown words -> 1)
+  pad to a fixed length      -> int64 array (n_reviews, seq_length), left-padded with 0
+The notebook has students write the last two steps. Reviews are independent
+examples, so unlike a text stream they can be shuffled, and the hidden state
+starts from zero for every batch.
 """
 from __future__ import annotations
 
-import math
-from typing import Any, TypeVar, Union
+import re
+from typing import Any
 
 import numpy as np
 import torch
@@ -13,121 +19,43 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from . import _checks
 
+PAD_ID = 0
+UNK_ID = 1
+PAD_TOKEN = "<pad>"
+UNK_TOKEN = "<unk>"
 
-def sine_wave(n_points: int, *, start: float = 0.0, step: float = 0.1) -> torch.Tensor:
-    """Samples of ``sin(t)`` at ``t = start, start + step, ...``.
+# IMDB marks line breaks with "<br />"; seen here in any spacing and case.
+_LINE_BREAK = re.compile(r"<\s*br\s*/?\s*>", re.IGNORECASE)
+# Straight and curly apostrophes (and the backtick and acute accent used as one).
+_APOSTROPHES = re.compile("['`\u00b4\u2018\u2019]")
+# A run of letters or digits, in any script: ``\w`` without the underscore.
+_WORD = re.compile(r"[^\W_]+")
 
-    Returns a float32 tensor of shape ``(n_points,)``.
+
+def tokenize(review: str) -> list[str]:
+    """Split one review into lower-case words, the way the sentiment model reads text.
+
+    The rules, applied in this order:
+
+    1. every ``<br />`` line-break tag (also ``<br>``, ``<br/>``, any case) becomes a space;
+    2. the text is lower-cased;
+    3. apostrophes (``'``, ``’``, ``‘``, backtick) are deleted, joining the pieces:
+       ``"don't"`` -> ``"dont"``, ``"film's"`` -> ``"films"``; so a negation stays
+       one word, and a quoted ``'word'`` is just ``word``;
+    4. every other character that is not a letter or a digit (punctuation,
+       underscores, symbols, whitespace) separates words and is dropped.
+
+    Digits are kept and treated like letters: ``"10/10"`` -> ``["10", "10"]``,
+    ``"1950s"`` -> ``["1950s"]``, ``"7.5"`` -> ``["7", "5"]``. Letters outside
+    ASCII are kept (``"café"`` stays one word). A review with no letters or
+    digits gives ``[]``.
+
+    ``review``: a str. Returns a list of non-empty str.
     """
-    _checks.positive_int("n_points", n_points)
-    if not math.isfinite(_checks.positive_number("step", step)):
-        raise ValueError(f"step must be a finite positive number, got {step!r}")
-    if isinstance(start, bool) or not isinstance(start, (int, float)):
-        raise TypeError(f"start must be a finite number, got {start!r} ({type(start).__name__})")
-    if not math.isfinite(start):
-        raise ValueError(f"start must be a finite number, got {start!r}")
-    t = start + step * torch.arange(n_points, dtype=torch.float64)
-    return torch.sin(t).float()
-
-
-def sine_windows(
-    n_windows: int,
-    seq_length: int,
-    *,
-    start: float = 0.0,
-    step: float = 0.1,
-) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Consecutive windows of a sine wave for next-value prediction.
-
-    Window ``k`` covers samples ``k*seq_length ... (k+1)*seq_length``; its input
-    ``x`` is all but the last sample and its target ``y`` all but the first, so
-    ``y[:, i]`` is the value that follows ``x[:, i]``. Because window ``k + 1``
-    starts where window ``k`` stopped, a hidden state carried from one window to
-    the next describes the right past.
-
-    Returns a list of ``n_windows`` pairs, each tensor of shape
-    ``(1, seq_length, 1)`` (batch of one, one feature).
-    """
-    _checks.positive_int("n_windows", n_windows)
-    _checks.positive_int("seq_length", seq_length)
-    wave = sine_wave(n_windows * seq_length + 1, start=start, step=step)
-    windows = []
-    for k in range(n_windows):
-        chunk = wave[k * seq_length : (k + 1) * seq_length + 1]
-        x = chunk[:-1].reshape(1, seq_length, 1)
-        y = chunk[1:].reshape(1, seq_length, 1)
-        windows.append((x, y))
-    return windows
-
-
-# --- Character streams (char-rnn) ---------------------------------------------
-
-
-IdStream = Union[np.ndarray, torch.Tensor]
-Splittable = TypeVar("Splittable", np.ndarray, torch.Tensor, str)
-
-
-def _id_stream_length(name: str, arr: object) -> int:
-    """Length of a 1-D integer numpy array or tensor; raise naming ``name`` otherwise."""
-    if isinstance(arr, torch.Tensor):
-        if arr.is_floating_point() or arr.is_complex() or arr.dtype == torch.bool:
-            raise TypeError(f"{name} must hold integer ids, got {_checks._show(arr)}")
-        shape = tuple(arr.shape)
-    elif isinstance(arr, np.ndarray):
-        if arr.dtype.kind not in "iu":
-            raise TypeError(f"{name} must hold integer ids, got an array of dtype {arr.dtype}")
-        shape = arr.shape
-    else:
-        raise TypeError(
-            f"{name} must be a 1-D numpy array or tensor of character ids "
-            f"(e.g. vocab.encode(text)), got {_checks._show(arr)}"
-        )
-    if len(shape) != 1:
-        raise ValueError(f"{name} must be 1-D (one long stream of ids), got shape {shape}")
-    if shape[0] == 0:
-        raise ValueError(f"{name} must not be empty, got an array of length 0")
-    return shape[0]
-
-
-def char_batch_count(n_chars: int, batch_size: int, seq_length: int) -> int:
-    """How many batches ``get_batches`` makes from ``n_chars`` characters.
-
-    Each batch uses ``batch_size * seq_length`` characters and one more is kept
-    so the last input has a real target: ``(n_chars - 1) // (batch_size * seq_length)``.
-    """
-    if isinstance(n_chars, bool) or not isinstance(n_chars, int):
-        raise TypeError(f"n_chars must be an int >= 0, got {_checks._show(n_chars)}")
-    if n_chars < 0:
-        raise ValueError(f"n_chars must be an int >= 0, got {n_chars}")
-    per_batch = _checks.positive_int("batch_size", batch_size) * _checks.positive_int(
-        "seq_length", seq_length
-    )
-    return max(n_chars - 1, 0) // per_batch
-
-
-def split_train_val(arr: Splittable, val_frac: float = 0.1) -> tuple[Splittable, Splittable]:
-    """Split a stream into its first part (training) and its last part (validation).
-
-    ``arr``: a 1-D numpy array, 1-D tensor or str of length ``n``. The validation
-    part is the last ``round(n * val_frac)`` items, the training part all before
-    it; both keep the order and the kind of ``arr``. ``val_frac`` lies in (0, 1).
-    """
-    if isinstance(arr, (np.ndarray, torch.Tensor)):
-        if arr.ndim != 1:
-            raise ValueError(f"arr must be 1-D, got shape {tuple(arr.shape)}")
-    elif not isinstance(arr, str):
-        raise TypeError(
-            f"arr must be a 1-D numpy array, tensor or str, got {_checks._show(arr)}"
-        )
-    n = len(arr)
-    n_val = _validation_count(n, val_frac, f"arr of length {n} is too short", "items")
-    return arr[: n - n_val], arr[n - n_val :]
-
-
-# --- Reviews (sentiment-rnn) --------------------------------------------------
-#
-# Reviews are independent examples, so unlike a text stream they can be
-# shuffled, and the hidden state starts from zero for every batch.
+    if not isinstance(review, str):
+        raise TypeError(f"review must be a str, got {_checks._show(review)}")
+    text = _LINE_BREAK.sub(" ", review).lower()
+    return _WORD.findall(_APOSTROPHES.sub("", text))
 
 
 def _binary_labels(name: str, labels: Any) -> np.ndarray:
@@ -188,34 +116,6 @@ def _feature_rows(name: str, features: Any) -> torch.Tensor:
     return tensor
 
 
-def _check_val_frac(val_frac: Any) -> float:
-    if isinstance(val_frac, bool) or not isinstance(val_frac, (int, float)):
-        raise TypeError(f"val_frac must be a number in (0, 1), got {_checks._show(val_frac)}")
-    if not 0 < val_frac < 1:
-        raise ValueError(f"val_frac must lie strictly between 0 and 1, got {val_frac}")
-    return float(val_frac)
-
-
-def _validation_count(n: int, val_frac: Any, too_few: str, unit: str) -> int:
-    """``round(n * val_frac)``, checked so that neither part of the split is empty."""
-    val_frac = _check_val_frac(val_frac)
-    n_val = round(n * val_frac)
-    if n_val == 0 or n_val == n:
-        raise ValueError(
-            f"{too_few} to split with val_frac={val_frac}: "
-            f"one part would be empty ({n_val} validation {unit})"
-        )
-    return n_val
-
-
-def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {_checks._show(seed)}")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
-    return seed
-
-
 def stratified_split(
     labels: Any, val_frac: float = 0.1, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -234,9 +134,9 @@ def stratified_split(
     ``0 .. n-1``.
     """
     y = _binary_labels("labels", labels)
-    _check_seed(seed)
+    _checks.seed(seed)
     n = len(y)
-    n_val = _validation_count(n, val_frac, f"labels has {n} examples, too few", "examples")
+    n_val = _checks.split_count(n, val_frac, f"labels has {n} examples, too few", "examples")
     groups = [np.flatnonzero(y == label) for label in (0.0, 1.0)]
     shares = [n_val * len(g) / n for g in groups]
     quotas = [int(s) for s in shares]

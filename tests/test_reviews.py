@@ -1,11 +1,11 @@
-"""helpers.batching, reviews: stratified_split and review_loaders (sentiment-rnn)."""
+"""helpers.words, reviews: stratified_split and review_loaders (sentiment-rnn)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from helpers.batching import review_loaders, stratified_split
+from helpers.words import review_loaders, stratified_split
 from helpers.device import seed_everything
 
 

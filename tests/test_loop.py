@@ -1,13 +1,13 @@
-"""Tests for helpers.training: detach_hidden, train_step, evaluate, fit, History."""
+"""helpers.loop: detach_hidden, evaluate, History, fit; the reference train_step."""
 from __future__ import annotations
 
 import pytest
 import torch
 from torch import nn
 
-from helpers.batching import sine_windows
+from helpers.series import sine_windows
 from helpers.device import seed_everything
-from helpers.training import History, detach_hidden, evaluate, fit
+from helpers.loop import History, detach_hidden, evaluate, fit
 from reference.time_series import train_step
 
 
@@ -311,17 +311,10 @@ def test_evaluate_without_carry_hidden():
     assert model.received(training=False) == [None, None, None]
 
 
-def test_evaluate_callable_data_prepare_and_device():
+def test_evaluate_callable_data_and_device():
     model = Scale(w=1.0)
-    seen = []
-
-    def prepare(x, y):
-        seen.append(x.device)
-        return x, 2 * y  # target doubled: loss becomes mean((x - 2x)^2) = 1
-
-    result = evaluate(model, lambda: iter([ones_batch(2)]), mse, prepare=prepare, device="cpu")
-    assert result["loss"] == pytest.approx(1.0)
-    assert seen == [torch.device("cpu")]
+    result = evaluate(model, lambda: iter([(torch.ones(2, 1, 1), 2 * torch.ones(2, 1, 1))]), mse, device="cpu")
+    assert result["loss"] == pytest.approx(1.0)  # mean((x - 2x)^2) with x = 1
 
 
 def test_evaluate_empty_data():
@@ -407,13 +400,13 @@ class ScriptedStep:
         return loss, detach_hidden(hidden)
 
 
-def _scripted_fit(restore_best, on_best=None):
+def _scripted_fit(restore_best):
     model = Scale()
     step = ScriptedStep([2.0, 1.0, 1.5, 3.0], steps_per_epoch=2)
     history = fit(
         model, [ones_batch(2)] * 2, loss_fn=mse, optimizer=sgd(model), epochs=4,
         val_data=[ones_batch(2, value=1.0)],  # best at w = 1, i.e. epoch 1
-        step=step, restore_best=restore_best, on_best=on_best, progress=False,
+        step=step, restore_best=restore_best, progress=False,
     )
     return model, history
 
@@ -437,13 +430,52 @@ def test_fit_restore_best_loads_best_weights():
         assert torch.equal(value, history.best_state[name])
 
 
-def test_fit_on_best_called_on_each_new_best():
-    calls = []
-    model, history = _scripted_fit(
-        restore_best=False, on_best=lambda m, e, scores: calls.append((m, e, m.w.item(), scores["loss"])))
-    assert [(e, w) for _, e, w, _ in calls] == [(0, 2.0), (1, 1.0)]
-    assert all(m is model for m, _, _, _ in calls)
-    assert [loss for _, _, _, loss in calls] == [history.val_loss[0], history.val_loss[1]]
+def test_history_record_says_when_an_epoch_is_the_best_so_far():
+    history = History()
+    news = [history.record([3.0, 1.0], val={"loss": v, "accuracy": a})
+            for v, a in [(2.0, 0.5), (1.0, 0.6), (1.5, 0.7), (1.0, 0.8)]]
+    assert news == [True, True, False, False]  # a tie keeps the earlier epoch
+    assert history.best_epoch == 1
+    assert history.train_loss == [2.0] * 4 and history.step_loss == [3.0, 1.0] * 4
+    assert history.val == {"loss": [2.0, 1.0, 1.5, 1.0], "accuracy": [0.5, 0.6, 0.7, 0.8]}
+    assert len(history.seconds) == 4 and history.seconds == sorted(history.seconds)
+    assert history.record([torch.tensor(1.0), torch.tensor(2.0)], train={"loss": 0.5}) is False  # no validation
+    assert history.step_loss[-2:] == [1.0, 2.0] and history.train == {"loss": [0.5]}
+    assert history.best_epoch == 1
+
+
+def test_history_record_never_takes_a_nan_for_the_best():
+    history = History()
+    assert [history.record([1.0], val={"loss": v}) for v in (float("nan"), 0.5, float("nan"), 0.7)] \
+        == [False, True, False, False]
+    assert history.best_epoch == 1
+
+
+@pytest.mark.parametrize("losses, val, error, words", [
+    ([], None, ValueError, "step_losses"),
+    (1.5, None, TypeError, "step_losses"),
+    ([1.0], {"accuracy": 0.5}, ValueError, "val must hold the validation loss"),
+])
+def test_history_record_rejects_bad_input(losses, val, error, words):
+    history = History()
+    with pytest.raises(error, match=words):
+        history.record(losses, val=val)
+    assert history.train_loss == [] and history.step_loss == []
+
+
+def test_fit_checks_the_optimizer_the_loss_and_what_a_step_returns():
+    model = Scale()
+    data = [ones_batch(2)]
+    with pytest.raises(TypeError, match="optimizer must be a torch.optim optimizer"):
+        fit(model, data, loss_fn=mse, optimizer=None, epochs=1, progress=False)
+    with pytest.raises(TypeError, match=r"loss_fn must be a function or a loss object such as nn.MSELoss\(\)"):
+        fit(model, data, loss_fn=nn.MSELoss, optimizer=sgd(model), epochs=1, progress=False)
+    with pytest.raises(TypeError, match=r"step must return \(loss, hidden\)"):
+        fit(model, data, loss_fn=mse, optimizer=sgd(model), epochs=1, progress=False,
+            step=lambda *args: torch.tensor(1.0))
+    with pytest.raises(TypeError, match=r"0-d tensor \(not loss.item\(\)\)"):
+        fit(model, data, loss_fn=mse, optimizer=sgd(model), epochs=1, progress=False,
+            step=lambda m, o, f, x, y, h, c: (1.0, h))
 
 
 def test_fit_passes_clip_to_step():
@@ -517,14 +549,6 @@ def test_fit_used_up_generator_is_an_error():
             epochs=2, progress=False)
 
 
-def test_fit_prepare_runs_before_the_model():
-    model = Scale()
-    fit(model, [ones_batch(2)] * 2, loss_fn=mse, optimizer=sgd(model), epochs=1,
-        prepare=lambda x, y: (x[:1], y[:1]), device="cpu", progress=False)
-    # prepare cut each batch to one row: the hidden state the model returned has batch 1
-    assert model.calls[1][1].shape == (1, 1, 1)
-
-
 def test_fit_with_progress_bar(capsys):
     model = Scale()
     history = fit(model, [ones_batch(1)] * 2, loss_fn=mse, optimizer=sgd(model), epochs=1,
@@ -588,18 +612,16 @@ def test_history_defaults():
 
 
 def test_fit_keeps_history_and_best_weights_when_interrupted(capsys):
-    calls = []
-
-    def prepare(x, y):  # Ctrl-C arrives in the middle of the third epoch
-        calls.append(1)
-        if len(calls) == 8:  # each epoch: 2 training batches, then 1 validation batch
-            raise KeyboardInterrupt
-        return x, y
+    class Interrupted(ScriptedStep):
+        def __call__(self, *args):
+            if self.calls == 5:  # Ctrl-C in the second step of the third epoch
+                raise KeyboardInterrupt
+            return super().__call__(*args)
 
     model = Scale()
     history = fit(model, [ones_batch(2)] * 2, loss_fn=mse, optimizer=sgd(model), epochs=4,
-                  val_data=[ones_batch(2, value=1.0)], prepare=prepare, progress=False,
-                  step=ScriptedStep([2.0, 1.0, 1.5, 3.0], steps_per_epoch=2), restore_best=True)
+                  val_data=[ones_batch(2, value=1.0)], progress=False,
+                  step=Interrupted([2.0, 1.0, 1.5, 3.0], steps_per_epoch=2), restore_best=True)
     assert history.interrupted
     assert len(history.train_loss) == 2 and history.val_loss == pytest.approx([1.0, 0.0])
     assert len(history.step_loss) == 5  # the interrupted epoch's finished step is kept too

@@ -1,4 +1,4 @@
-"""helpers.text: the character vocabulary and one_hot_encode."""
+"""helpers.chars: the character vocabulary (CharVocab, vocab_of)."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers.text import CharVocab, vocab_of
+from helpers.chars import CharVocab, vocab_of
 from reference.char_rnn import one_hot_encode
 
 TEXT = "Happy families are all alike;\nevery unhappy family is unhappy in its own way.\n"

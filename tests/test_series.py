@@ -1,4 +1,4 @@
-"""Tests for helpers.batching: sine_wave and sine_windows."""
+"""helpers.series: sine_wave and sine_windows (time-series)."""
 from __future__ import annotations
 
 import math
@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from helpers.batching import sine_wave, sine_windows
+from helpers.series import sine_wave, sine_windows
 
 
 # ---------------------------------------------------------------- sine_wave
