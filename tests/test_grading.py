@@ -218,7 +218,13 @@ ATTACKS = [
                         "    return torch.lstm_cell(x, state, w_ih, w_hh, b_ih, b_hh)\n"},
      {"test_forget_gate": 1, "test_learn_gate": 2, "test_remember_gate": 1, "test_use_gate": 2,
       "test_lstm_cell_step": 0, "test_lstm_sequence": 0, "test_lstm_stack": 0,   # both build on the cell
-      "test_gru_cell_step": 3, "test_gru_forward": 3}, ["torch.lstm_cell"]),
+      "test_gru_cell_step": 3, "test_gru_forward": 3, "test_peephole_cell_step": 2}, ["torch.lstm_cell"]),
+    # peepholes ignored: the plain cell passes the zero-peephole check, and nothing else
+    ("no_peepholes", "lstm-gates",
+     {"peephole_cell_step": "def peephole_cell_step(x, state, p, peep):\n    return lstm_cell_step(x, state, p)\n"},
+     {"test_forget_gate": 1, "test_learn_gate": 2, "test_remember_gate": 1, "test_use_gate": 2,
+      "test_lstm_cell_step": 2, "test_lstm_sequence": 3, "test_lstm_stack": 3,
+      "test_gru_cell_step": 3, "test_gru_forward": 3, "test_peephole_cell_step": 0}, []),
     # the step handed to the shipped loop, through a model that swaps the hidden state in and out
     ("delegate_fit", "time-series",
      {"train_step": "def train_step(model, optimizer, loss_fn, x, y, hidden=None, clip=5.0):\n"
