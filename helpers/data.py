@@ -7,6 +7,7 @@ the repository root otherwise (see ``data_dir``).
 
     load_anna_karenina()    the novel as one str (Project Gutenberg #1399)
     load_imdb("train")      (reviews, labels) of the Large Movie Review Dataset
+    load_co2()              (months, ppm) of NOAA's Mauna Loa monthly mean CO2
 
 A loader reads the cached form when it is there and otherwise downloads it
 once. Downloads go through ``pooch``: the file is streamed to a temporary name,
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import re
 import sys
@@ -35,6 +37,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
+
+import numpy as np
 
 from . import _checks
 
@@ -485,6 +489,65 @@ def load_imdb(
     return reviews, labels
 
 
+# --- Mauna Loa CO2 (NOAA GML, monthly means) ------------------------------------------
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _co2_row(fields: list[str], line: int, path: Path) -> tuple[str, float]:
+    """``(year-month, monthly mean in ppm)`` of one data row, read by position."""
+    where = f"{path.name}, line {line}"
+    if len(fields) != 7:
+        raise ValueError(f"{where}: expected 7 comma-separated values (year-month, decimal date, "
+                         f"mean, de-seasonalized mean, days, std, uncertainty), got {len(fields)}: "
+                         f"{','.join(fields)!r}; delete {path} and call again")
+    month = fields[0].strip()
+    if not _MONTH.match(month):
+        raise ValueError(f"{where}: the first value must be a month such as 1958-03, got {month!r}")
+    try:
+        mean = float(fields[2])
+    except ValueError:
+        raise ValueError(f"{where}: the monthly mean (third value) must be a number, got {fields[2]!r}") from None
+    if not (math.isfinite(mean) and mean > 0):
+        raise ValueError(f"{where}: the monthly mean (third value) must be a positive number of ppm, got {mean}")
+    return month, mean
+
+
+def _next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year + number // 12}-{number % 12 + 1:02d}"
+
+
+def load_co2(*, base_url: str | None = None, download: bool = True) -> tuple[list[str], np.ndarray]:
+    """NOAA's Mauna Loa monthly mean CO2: ``(months, ppm)``.
+
+    ``months``: ``"YYYY-MM"`` strings, consecutive, from 1958-03 on; ``ppm``: the
+    monthly mean CO2 in parts per million, float64 of shape ``(len(months),)``.
+    Reads ``co2-mm-mlo.csv`` (downloaded when missing, hash-checked). Its header
+    names 6 columns but every row holds 7 values, so the rows are read by
+    position: year-month, decimal date, monthly mean, de-seasonalized mean,
+    days, standard deviation, uncertainty; only the first and third are used.
+    A row that is short, a mean that is not a number, or a missing month raises
+    ``ValueError`` naming the file and line.
+    """
+    path = fetch("co2", base_url=base_url, download=download)["co2-mm-mlo.csv"]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    months: list[str] = []
+    values: list[float] = []
+    for number, text in enumerate(lines[1:], start=2):  # line 1 is the (wrong) header
+        if not text.strip():
+            continue
+        month, mean = _co2_row(text.split(","), number, path)
+        if months and month != _next_month(months[-1]):
+            raise ValueError(f"{path.name}, line {number}: {month} follows {months[-1]}; the months "
+                             f"between are missing. Delete {path} and call again")
+        months.append(month)
+        values.append(mean)
+    if not months:
+        raise ValueError(f"{path} holds no data rows; delete it and call again")
+    return months, np.asarray(values, dtype=np.float64)
+
+
 # --- Registry ---------------------------------------------------------------------
 
 REGISTRY: dict[str, Dataset] = {
@@ -506,6 +569,17 @@ REGISTRY: dict[str, Dataset] = {
         convert=convert_imdb_archive,
         by_hand=("download {url} and save it, unopened, as {folder}/aclImdb_v1.tar.gz; "
                  "the next call checks its md5 and converts it"),
+    ),
+    "co2": Dataset(
+        name="co2",
+        # datasets/co2-ppm at a fixed commit: the file at the branch's head changes every month
+        base_url=("https://raw.githubusercontent.com/datasets/co2-ppm/"
+                  "146bdc608e1078d3e28e7a5d4755fdc316ffed2d/data"),
+        filename="co2-mm-mlo.csv",
+        known_hash="sha256:46c07e9423aa6ca0723bf6e892ba0ade1488ca6f7d3f14aa0cddd10272fbe59b",
+        files=("co2-mm-mlo.csv",),
+        convert=None,
+        by_hand="open {url} in a browser and save it, unchanged, as {folder}/co2-mm-mlo.csv",
     ),
 }
 

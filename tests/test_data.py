@@ -17,6 +17,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from helpers import data
@@ -289,7 +290,7 @@ def test_registry_entries_are_consistent():
 
 
 @pytest.mark.parametrize("call, kind, words", [
-    (lambda: data.fetch("nope"), ValueError, "name must be one of ['anna', 'imdb'"),
+    (lambda: data.fetch("nope"), ValueError, "name must be one of ['anna', 'co2', 'imdb'"),
     (lambda: data.fetch(3), TypeError, "name must be a dataset name"),
     (lambda: data.fetch("anna", timeout=0), ValueError, "timeout"),
     (lambda: data.fetch("anna", download="no"), TypeError, "download must be True or False"),
@@ -577,3 +578,67 @@ def test_imdb_bad_archive_is_a_clear_error(server, cache, monkeypatch):
     with pytest.raises(DataUnavailableError, match="could not be converted"):
         data.fetch("imdb", base_url=server.url(), progress=False, timeout=5)
     assert _files_in(cache) == ["aclImdb_v1.tar.gz"]  # verified download kept, no outputs
+
+
+# --- Mauna Loa CO2 ----------------------------------------------------------------------
+
+CO2_HEADER = "Date,Decimal Date,Average,Interpolated,Trend,Number of Days\n"  # 6 names, as upstream
+CO2_ROWS = ["1958-03,1958.2027,315.71,314.44,-01,-9.99,-0.99\n",
+            "1958-04,1958.2877,317.45,315.16,-01,-9.99,-0.99\n",
+            "1958-05,1958.3699,317.51,314.69,-01,-9.99,-0.99\n"]
+
+
+def _write_co2(cache: Path, rows: list[str]) -> None:
+    cache.mkdir(exist_ok=True)
+    (cache / "co2-mm-mlo.csv").write_text(CO2_HEADER + "".join(rows))
+
+
+def test_co2_reads_by_position_despite_the_six_name_header(cache):
+    _write_co2(cache, CO2_ROWS + ["1958-06,1958.4548,317.27,315.15,-01,-9.99,-0.99\n", "\n"])
+    months, ppm = data.load_co2(download=False)
+    assert months == ["1958-03", "1958-04", "1958-05", "1958-06"]
+    assert ppm.dtype == np.float64 and ppm.tolist() == [315.71, 317.45, 317.51, 317.27]
+
+
+def test_co2_month_after_december_is_january(cache):
+    _write_co2(cache, ["1959-12,1959.9,316.0,1,2,3,4\n", "1960-01,1960.0,316.5,1,2,3,4\n"])
+    assert data.load_co2(download=False)[0] == ["1959-12", "1960-01"]
+
+
+@pytest.mark.parametrize("rows, words", [
+    (CO2_ROWS[:1] + ["1958-04,1958.2877,317.45,315.16,-01,-9.99\n"], r"line 3: expected 7 comma-separated values .* got 6"),
+    (CO2_ROWS[:1] + ["1958-04,1958.2877,n/a,315.16,-01,-9.99,-0.99\n"], r"line 3: the monthly mean \(third value\) must be a number, got 'n/a'"),
+    (CO2_ROWS[:1] + ["1958-04,1958.2877,-99.99,315.16,-01,-9.99,-0.99\n"], "must be a positive number of ppm, got -99.99"),
+    (CO2_ROWS[:1] + CO2_ROWS[2:], r"line 3: 1958-05 follows 1958-03; the months between are missing"),
+    (["58-03,1958.2027,315.71,314.44,-01,-9.99,-0.99\n"], "must be a month such as 1958-03, got '58-03'"),
+    ([], "no data rows"),
+])
+def test_co2_checks_the_file(cache, rows, words):
+    _write_co2(cache, rows)
+    with pytest.raises(ValueError, match=words) as info:
+        data.load_co2(download=False)
+    assert "co2-mm-mlo.csv" in str(info.value)
+
+
+@pytest.mark.skipif(not (SHARED / "co2-mm-mlo.csv").is_file(), reason=f"no shared co2-mm-mlo.csv in {SHARED}")
+def test_real_shared_co2_is_the_pinned_file(monkeypatch):
+    monkeypatch.setenv(data.DIR_ENV_VAR, str(SHARED))
+    months, ppm = data.load_co2(base_url=CLOSED_URL)  # must not download
+    assert (len(months), months[0], months[-1]) == (820, "1958-03", "2026-06")
+    assert ppm[0] == 315.71 and ppm[-1] == 431.44 and ppm.min() > 300
+    body = (SHARED / "co2-mm-mlo.csv").read_bytes()
+    assert _sha256(body) == data.REGISTRY["co2"].known_hash
+
+
+@pytest.mark.network
+def test_co2_downloads_from_a_mirror_and_checks_the_hash(server, cache):
+    body = (CO2_HEADER + "".join(CO2_ROWS)).encode()
+    server.put("co2-mm-mlo.csv", body)
+    with pytest.raises(data.DataUnavailableError, match="co2-mm-mlo.csv"):
+        data.load_co2(base_url=server.url())  # not the pinned file: refused, nothing kept
+    assert "co2-mm-mlo.csv" not in _files_in(cache)
+    shared = SHARED / "co2-mm-mlo.csv"
+    if shared.is_file():
+        server.put("co2-mm-mlo.csv", shared.read_bytes())
+        months, _ = data.load_co2(base_url=server.url())
+        assert len(months) == 820 and (cache / "co2-mm-mlo.csv").read_bytes() == shared.read_bytes()
