@@ -21,7 +21,7 @@ from . import checks, grading  # noqa: F401  (helpers.checks.* and helpers.gradi
 from .chars import CharVocab, char_batch_count, split_train_val
 from .checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from .config import pick, smoke_mode
-from .data import DataUnavailableError, data_dir, fetch, load_anna_karenina, load_co2, load_imdb
+from .data import DataUnavailableError, data_dir, fetch, load_anna_karenina, load_co2, load_imdb, load_tiny_shakespeare
 from .device import get_device, seed_everything
 from .loop import History, detach_hidden, evaluate, fit
 from .plots import plot_history, plot_predictions
@@ -32,7 +32,7 @@ from .words import review_loaders, tokenize
 __all__ = [
     "char_batch_count", "CharVocab", "data_dir", "DataUnavailableError", "detach_hidden",
     "evaluate", "fetch", "fit", "get_device", "History", "load_anna_karenina", "load_checkpoint",
-    "load_co2", "load_imdb", "next_char_probs", "pick", "plot_history", "plot_predictions", "read_checkpoint",
+    "load_co2", "load_imdb", "load_tiny_shakespeare", "next_char_probs", "pick", "plot_history", "plot_predictions", "read_checkpoint",
     "review_loaders", "sample", "save_checkpoint", "seed_everything", "sine_wave", "sine_windows",
     "smoke_mode", "split_train_val", "tokenize",
 ]

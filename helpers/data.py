@@ -8,6 +8,7 @@ the repository root otherwise (see ``data_dir``).
     load_anna_karenina()    the novel as one str (Project Gutenberg #1399)
     load_imdb("train")      (reviews, labels) of the Large Movie Review Dataset
     load_co2()              (months, ppm) of NOAA's Mauna Loa monthly mean CO2
+    load_tiny_shakespeare() about 40,000 lines of plays in script form, one str
 
 A loader reads the cached form when it is there and otherwise downloads it
 once. Downloads go through ``pooch``: the file is streamed to a temporary name,
@@ -548,6 +549,24 @@ def load_co2(*, base_url: str | None = None, download: bool = True) -> tuple[lis
     return months, np.asarray(values, dtype=np.float64)
 
 
+# --- Tiny Shakespeare ----------------------------------------------------------------
+
+
+def load_tiny_shakespeare(*, base_url: str | None = None, download: bool = True) -> str:
+    """About 40,000 lines of Shakespeare's plays in script form, as one str (1,115,394 characters).
+
+    A speaker's name on its own line ending with ``:``, the speech below, a blank
+    line between speeches; ASCII, ``\\n`` line ends. Reads ``tinyshakespeare.txt``
+    (the ``input.txt`` of karpathy/char-rnn at a fixed commit), downloading it,
+    hash-checked, when it is missing.
+    """
+    path = fetch("shakespeare", base_url=base_url, download=download)["tinyshakespeare.txt"]
+    try:
+        return path.read_bytes().decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not the ASCII text it should be ({exc}); delete it and call again") from exc
+
+
 # --- Registry ---------------------------------------------------------------------
 
 REGISTRY: dict[str, Dataset] = {
@@ -580,6 +599,16 @@ REGISTRY: dict[str, Dataset] = {
         files=("co2-mm-mlo.csv",),
         convert=None,
         by_hand="open {url} in a browser and save it, unchanged, as {folder}/co2-mm-mlo.csv",
+    ),
+    "shakespeare": Dataset(
+        name="shakespeare",
+        base_url=("https://raw.githubusercontent.com/karpathy/char-rnn/"
+                  "6f9487a6fe5b420b7ca9afb0d7c078e37c1d1b4e/data/tinyshakespeare"),
+        filename="input.txt",
+        known_hash="sha256:86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+        files=("tinyshakespeare.txt",),
+        convert=None,
+        by_hand="open {url} in a browser and save it, unchanged, as {folder}/tinyshakespeare.txt",
     ),
 }
 

@@ -290,7 +290,7 @@ def test_registry_entries_are_consistent():
 
 
 @pytest.mark.parametrize("call, kind, words", [
-    (lambda: data.fetch("nope"), ValueError, "name must be one of ['anna', 'co2', 'imdb'"),
+    (lambda: data.fetch("nope"), ValueError, "name must be one of ['anna', 'co2', 'imdb', 'shakespeare'"),
     (lambda: data.fetch(3), TypeError, "name must be a dataset name"),
     (lambda: data.fetch("anna", timeout=0), ValueError, "timeout"),
     (lambda: data.fetch("anna", download="no"), TypeError, "download must be True or False"),
@@ -642,3 +642,34 @@ def test_co2_downloads_from_a_mirror_and_checks_the_hash(server, cache):
         server.put("co2-mm-mlo.csv", shared.read_bytes())
         months, _ = data.load_co2(base_url=server.url())
         assert len(months) == 820 and (cache / "co2-mm-mlo.csv").read_bytes() == shared.read_bytes()
+
+
+# --- Tiny Shakespeare -------------------------------------------------------------------
+
+needs_shared_shakespeare = pytest.mark.skipif(not (SHARED / "tinyshakespeare.txt").is_file(),
+                                              reason=f"no shared tinyshakespeare.txt in {SHARED}")
+
+
+@needs_shared_shakespeare
+def test_real_shared_tiny_shakespeare_is_the_pinned_file(monkeypatch):
+    monkeypatch.setenv(data.DIR_ENV_VAR, str(SHARED))
+    text = data.load_tiny_shakespeare(base_url=CLOSED_URL)  # must not download
+    assert len(text) == 1_115_394 and text.startswith("First Citizen:\nBefore we proceed")
+    assert len(set(text)) == 65 and "\r" not in text
+    assert _sha256((SHARED / "tinyshakespeare.txt").read_bytes()) == data.REGISTRY["shakespeare"].known_hash
+
+
+@needs_shared_shakespeare
+@pytest.mark.network
+def test_tiny_shakespeare_downloads_its_upstream_name_into_its_cached_name(server, cache):
+    body = (SHARED / "tinyshakespeare.txt").read_bytes()
+    server.put("input.txt", body)
+    assert data.load_tiny_shakespeare(base_url=server.url()) == body.decode("ascii")
+    assert _files_in(cache) == ["tinyshakespeare.txt"] and server.hits == ["/good/input.txt"]
+
+
+def test_tiny_shakespeare_that_is_not_ascii_is_refused(cache):
+    cache.mkdir()
+    (cache / "tinyshakespeare.txt").write_bytes("First Citizen:\nCaf\u00e9\n".encode("utf-8"))
+    with pytest.raises(ValueError, match="not the ASCII text it should be"):
+        data.load_tiny_shakespeare(download=False)
