@@ -465,15 +465,17 @@ def _autograded_notebooks(course, student: str | None = None) -> dict[str, str]:
     return {str(p.relative_to(root)): p.read_text() for p in paths}
 
 
+def _printed(text: str) -> str:
+    """What a notebook's cells printed, joined: the kernel may send one line in several stream chunks."""
+    return "".join(out.get("text", "") for cell in nbformat.reads(text, as_version=4).cells
+                   if cell.cell_type == "code" for out in cell.outputs if out.output_type == "stream")
+
+
 def test_course_files_survive_the_sabotage(course):
     assert _tree_digest(course["root"] / "solutions") == course["solutions_before"]
     with Gradebook(f"sqlite:///{course['root'] / 'gradebook.db'}") as gb:
         assert gb.find_student("solution").first_name == CANARY
-    sabotage = _autograded_notebooks(course, "sabotage")
-    # what the cells printed, joined: the kernel may send one line in several stream chunks
-    printed = {name: "".join(out.get("text", "") for cell in nbformat.reads(text, as_version=4).cells
-                             if cell.cell_type == "code" for out in cell.outputs if out.output_type == "stream")
-               for name, text in sabotage.items()}
+    printed = {name: _printed(text) for name, text in _autograded_notebooks(course, "sabotage").items()}
     assert printed and all("SABOTAGE reached 0 files" in text for text in printed.values()), printed
     linked = list((course["root"] / "autograded" / "symlink").rglob("*"))
     assert linked and not any(p.is_symlink() for p in linked)
@@ -482,7 +484,8 @@ def test_course_files_survive_the_sabotage(course):
 def test_no_submission_shows_another_students_work(course):
     notebooks = _autograded_notebooks(course)
     assert len(notebooks) == len(list((course["root"] / "submitted").glob("*/*/*.ipynb")))
-    leaks = [path for path, text in notebooks.items() if CANARY in text and not path.startswith("solution/")]
+    leaks = [path for path, text in notebooks.items()
+             if (CANARY in text or CANARY in _printed(text)) and not path.startswith("solution/")]
     assert not leaks
     assert all(CANARY in text for path, text in notebooks.items() if path.startswith("solution/"))
 
