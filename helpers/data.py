@@ -492,7 +492,7 @@ def load_imdb(
 
 # --- Mauna Loa CO2 (NOAA GML, monthly means) ------------------------------------------
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _co2_row(fields: list[str], line: int, path: Path) -> tuple[str, float]:
@@ -528,8 +528,9 @@ def load_co2(*, base_url: str | None = None, download: bool = True) -> tuple[lis
     names 6 columns but every row holds 7 values, so the rows are read by
     position: year-month, decimal date, monthly mean, de-seasonalized mean,
     days, standard deviation, uncertainty; only the first and third are used.
-    A row that is short, a mean that is not a number, or a missing month raises
-    ``ValueError`` naming the file and line.
+    A row without 7 values, a first value that is not a month (``YYYY-MM``), a
+    mean that is not a positive number, or a missing month raises ``ValueError``
+    naming the file and line.
     """
     path = fetch("co2", base_url=base_url, download=download)["co2-mm-mlo.csv"]
     lines = path.read_text(encoding="utf-8").splitlines()

@@ -271,7 +271,7 @@ def fit(
                                  "a DataLoader or a function that returns a new iterable")
             val = None if val_data is None else evaluate(
                 model, val_data, loss_fn, carry_hidden=carry_hidden, device=device, metrics=metrics)
-            if history.record(torch.stack(losses).float().cpu().tolist(), val=val):
+            if history.record(losses, val=val):
                 history.best_state = {k: v.detach().to("cpu", copy=True)
                                       for k, v in model.state_dict().items()}
             losses = []

@@ -611,6 +611,7 @@ def test_co2_month_after_december_is_january(cache):
     (CO2_ROWS[:1] + ["1958-04,1958.2877,-99.99,315.16,-01,-9.99,-0.99\n"], "must be a positive number of ppm, got -99.99"),
     (CO2_ROWS[:1] + CO2_ROWS[2:], r"line 3: 1958-05 follows 1958-03; the months between are missing"),
     (["58-03,1958.2027,315.71,314.44,-01,-9.99,-0.99\n"], "must be a month such as 1958-03, got '58-03'"),
+    (["1958-13,1958.2027,315.71,314.44,-01,-9.99,-0.99\n"], "must be a month such as 1958-03, got '1958-13'"),
     ([], "no data rows"),
 ])
 def test_co2_checks_the_file(cache, rows, words):
