@@ -35,6 +35,7 @@ DESCRIPTIONS = {
     "gru-quiz": "answers about GRU hidden-state shapes, checked on real `nn.GRU`s",
     "lstm-gates": "an LSTM and a GRU built gate by gate, proven equal to PyTorch's",
     "char-rnn": "a character-level LSTM on *Anna Karenina* that writes text",
+    "co2-forecast": "an LSTM that forecasts ten years of Mauna Loa CO2, judged against two simple baselines",
     "sentiment-rnn": "an LSTM that tells positive from negative IMDB reviews",
 }
 

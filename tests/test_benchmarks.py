@@ -71,3 +71,36 @@ def test_throughput_benchmark_writes_json_and_table(tmp_path):
         assert case["flops_per_token"] > 0 and case["peak_memory_bytes"] > 0
     table = (tmp_path / "throughput-cpu.md").read_text()
     assert "| char-rnn/smoke |" in table and "| sentiment/smoke |" in table
+
+
+@pytest.mark.skipif(not _have("co2"), reason="the Mauna Loa CO2 file is not in the data folder (set RNN_DATA_DIR)")
+def test_co2_benchmark_reads_the_table_from_the_notebook(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "co2_forecast.py"), "--smoke", "--set", "SEEDS = (0, 1)",
+         "--name", "two-seeds", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads((tmp_path / "co2-forecast-two-seeds-cpu.json").read_text())
+    assert (tmp_path / "co2-forecast-two-seeds-cpu.png").stat().st_size > 0
+    assert result["smoke"] is True and result["overrides"] == ["SEEDS = (0, 1)"]
+    assert result["forecast_from"] == "2015-12" and result["wall_seconds"] > 0
+    methods = {"seasonal naive", "trend + seasons", "LSTM on levels",
+               "LSTM on changes, seed 0", "LSTM on changes, seed 1"}   # the override reached the notebook
+    assert set(result["decade_mae"]) == methods
+    assert set(result["validation_mae"]) == methods - {"seasonal naive", "trend + seasons"}
+    assert sorted(result["horizons"], key=int) == ["1", "12", "60"]
+    origins = [next(iter(rows.values()))["origins"] for rows in result["horizons"].values()]
+    assert origins[0] > origins[1] > origins[2] > 0   # fewer origins can be checked further ahead
+    for rows in result["horizons"].values():
+        assert set(rows) == methods
+        assert all(0 < row["mae"] <= row["rmse"] for row in rows.values())
+
+
+def test_co2_benchmark_refuses_a_malformed_setting(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "co2_forecast.py"), "--set", "input_len", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2 and "--set: expected NAME=VALUE" in proc.stderr and "'input_len'" in proc.stderr
+    assert not list(tmp_path.iterdir())

@@ -225,6 +225,19 @@ ATTACKS = [
      {"test_forget_gate": 1, "test_learn_gate": 2, "test_remember_gate": 1, "test_use_gate": 2,
       "test_lstm_cell_step": 2, "test_lstm_sequence": 3, "test_lstm_stack": 3,
       "test_gru_cell_step": 3, "test_gru_forward": 3, "test_peephole_cell_step": 0}, []),
+    # two honest mistakes on co2-forecast, each caught by its own test and nothing else: the
+    # scaler fitted on the whole series (it knows the test years), a window that grows
+    ("leaky_scaler", "co2-forecast", {"level_scaler": "level_scaler = fit_scaler(ppm)\nprint(level_scaler)\n"},
+     {"test_scaler": 3, "test_level_scaler": 0, "test_make_windows": 3, "test_errors": 2, "test_forecaster": 2,
+      "test_forecast": 3}, []),
+    ("growing_window", "co2-forecast",
+     {"forecast": "{solution}\n\n\ndef forecast(model, history, steps):\n"
+                  "    model.eval()\n    window, out = history, []\n    with torch.no_grad():\n"
+                  "        for _ in range(steps):\n            out.append(model(window))\n"
+                  "            window = torch.cat([window, out[-1].unsqueeze(-1)], dim=1)\n"
+                  "    return torch.cat(out, dim=1)\n"},
+     {"test_scaler": 3, "test_level_scaler": 1, "test_make_windows": 3, "test_errors": 2, "test_forecaster": 2,
+      "test_forecast": 0}, []),
     # the step handed to the shipped loop, through a model that swaps the hidden state in and out
     ("delegate_fit", "time-series",
      {"train_step": "def train_step(model, optimizer, loss_fn, x, y, hidden=None, clip=5.0):\n"

@@ -183,9 +183,10 @@ def test_hidden_tests_check_the_libraries_before_and_after(solution):
             f"{solution.name}: a hidden block should start and end with _untouched(): {block[:2]}")
 
 
-# Given, ungraded pieces a hidden test may use (the guard checks them before and after),
+# Given, ungraded pieces a hidden test may use (the guard checks them before and after): the
+# tokenizer, the CO2 loader (the data as shipped, not as a notebook's names may hold it now),
 # and where helpers lies (to tell a shipped loop in the call stack).
-HIDDEN_MAY_USE = {"helpers.tokenize", "helpers.__file__"}
+HIDDEN_MAY_USE = {"helpers.tokenize", "helpers.load_co2", "helpers.__file__"}
 
 
 @pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
