@@ -20,6 +20,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Iterator
@@ -160,7 +161,8 @@ def watch_libraries(namespace: dict[str, Any]) -> Callable[[], None]:
     ``untouched()`` raises ``AssertionError`` listing everything that changed,
     and returns None when nothing did. ``untouched.keep(globals(), "name", ...)``
     adds names a later locked cell defines; ``with untouched.without_recurrent_kernels():``
-    runs code with torch's own recurrent kernels switched off.
+    runs code with torch's own recurrent kernels switched off, and ``with untouched.numpy_only():``
+    fails when the code inside calls into torch at all.
     """
     if not isinstance(namespace, dict):
         raise TypeError(f"namespace must be the notebook's globals() (a dict), got {type(namespace).__name__}")
@@ -236,11 +238,38 @@ def watch_libraries(namespace: dict[str, Any]) -> Callable[[], None]:
                 else:
                     setattr(owner, name, before)
 
+    @contextlib.contextmanager
+    def numpy_only() -> Iterator[None]:
+        """Inside, any call into torch fails the check: a NumPy exercise must not hand its work to autograd."""
+        calls: list[str] = []
+        previous, previous_threads = sys.getprofile(), threading.getprofile()
+
+        def watch(frame: Any, event: str, arg: Any) -> None:
+            if event == "call" and frame.f_code.co_filename.startswith(_TORCH_DIR):
+                calls.append(frame.f_code.co_name)
+            elif event == "c_call" and _is_torch(arg):
+                calls.append(getattr(arg, "__name__", "?"))
+
+        sys.setprofile(watch)
+        threading.setprofile(watch)   # a thread started inside is watched too
+        try:
+            yield
+        finally:
+            replaced = sys.getprofile() is not watch or threading.getprofile() is not watch
+            sys.setprofile(previous)
+            threading.setprofile(previous_threads)
+        if replaced:
+            raise AssertionError("the check that this exercise runs on NumPy alone was switched off")
+        if calls:
+            raise AssertionError(f"this exercise is written in NumPy: it called torch ({calls[0]}), "
+                                 "and autograd's answer earns nothing here")
+
     def untouched() -> None:
         found = changes()
         found += [f"the notebook's name {name!r} was rebound" for name, value in kept.items()
                   if namespace.get(name, _MISSING) is not value]
-        if untouched.keep is not keep or untouched.without_recurrent_kernels is not without_recurrent_kernels:
+        if (untouched.keep is not keep or untouched.without_recurrent_kernels is not without_recurrent_kernels
+                or untouched.numpy_only is not numpy_only):
             found.append("the grading check itself was changed")
         if found:
             shown = "; ".join(found[:8]) + (f"; and {len(found) - 8} more" if len(found) > 8 else "")
@@ -251,10 +280,19 @@ def watch_libraries(namespace: dict[str, Any]) -> Callable[[], None]:
 
     untouched.keep = keep
     untouched.without_recurrent_kernels = without_recurrent_kernels
+    untouched.numpy_only = numpy_only
     return untouched
 
 
 _MISSING = object()
+_TORCH_DIR = str(Path(torch.__file__).resolve().parent)
+
+
+def _is_torch(function: Any) -> bool:
+    """Whether a C function the profiler reports belongs to torch (a function or a tensor's method)."""
+    owner = getattr(function, "__self__", None)
+    module = getattr(function, "__module__", None) or type(owner).__module__
+    return str(module).split(".")[0] == "torch"
 
 
 def _refuse(name: str) -> Callable[..., None]:

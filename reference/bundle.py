@@ -33,6 +33,7 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 DESCRIPTIONS = {
     "time-series": "an `nn.RNN` that predicts the next value of a sine wave",
     "gru-quiz": "answers about GRU hidden-state shapes, checked on real `nn.GRU`s",
+    "rnn-from-scratch": "a character RNN in NumPy with backpropagation through time written by hand, proven by gradient checks",
     "lstm-gates": "an LSTM and a GRU built gate by gate, proven equal to PyTorch's",
     "char-rnn": "a character-level LSTM on *Anna Karenina* that writes text",
     "co2-forecast": "an LSTM that forecasts ten years of Mauna Loa CO2, judged against two simple baselines",

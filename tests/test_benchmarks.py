@@ -76,7 +76,8 @@ def test_throughput_benchmark_writes_json_and_table(tmp_path):
 @pytest.mark.skipif(not _have("co2"), reason="the Mauna Loa CO2 file is not in the data folder (set RNN_DATA_DIR)")
 def test_co2_benchmark_reads_the_table_from_the_notebook(tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "co2_forecast.py"), "--smoke", "--set", "SEEDS = (0, 1)",
+        [sys.executable, str(ROOT / "benchmarks" / "notebook_results.py"), "co2-forecast", "--smoke",
+         "--set", "SEEDS = (0, 1)",
          "--name", "two-seeds", "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=300,
     )
@@ -99,8 +100,29 @@ def test_co2_benchmark_reads_the_table_from_the_notebook(tmp_path):
 
 def test_co2_benchmark_refuses_a_malformed_setting(tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "co2_forecast.py"), "--set", "input_len", "--out", str(tmp_path)],
+        [sys.executable, str(ROOT / "benchmarks" / "notebook_results.py"), "co2-forecast", "--set", "input_len",
+         "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 2 and "--set: expected NAME=VALUE" in proc.stderr and "'input_len'" in proc.stderr
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.skipif(not _have("shakespeare"), reason="tiny Shakespeare is not in the data folder (set RNN_DATA_DIR)")
+def test_from_scratch_benchmark_reads_both_runs_from_the_notebook(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "notebook_results.py"), "rnn-from-scratch", "--smoke",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads((tmp_path / "rnn-from-scratch-smoke-cpu.json").read_text())
+    assert (tmp_path / "rnn-from-scratch-smoke-cpu.png").stat().st_size > 0
+    assert result["notebook"] == "solutions/rnn-from-scratch/RNN_From_Scratch.ipynb" and result["smoke"] is True
+    for name in ("numpy", "torch"):
+        run = result[name]
+        assert run["chars_per_second"] > 0 and run["chunks"] > 0
+        # the smoothed loss starts at a uniform guess, log(65) = 4.17 nats per character
+        assert 0 < run["final_loss_per_char"] < 4.2
+    assert set(result["hidden_gradient_norms"]) == {"trained", "trained, Whh x 4"}
+    assert all(entry["after"] <= 5.0 for entry in result["largest_gradient_entry"].values())

@@ -238,6 +238,29 @@ ATTACKS = [
                   "    return torch.cat(out, dim=1)\n"},
      {"test_scaler": 3, "test_level_scaler": 1, "test_make_windows": 3, "test_errors": 2, "test_forecaster": 2,
       "test_forecast": 0}, []),
+    # backpropagation through time handed to autograd: numerically right, so the visible gradient
+    # check passes, but the exercise is the NumPy backward pass
+    ("autograd_backward", "rnn-from-scratch",
+     {"backward": "def rnn_backward(targets, cache, params):\n"
+                  "    w = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}\n"
+                  "    h0 = torch.tensor(cache['hs'][0], requires_grad=True)\n"
+                  "    h, loss = h0, 0.0\n"
+                  "    for t, x in enumerate(torch.from_numpy(cache['xs'])):\n"
+                  "        h = torch.tanh(w['Wxh'] @ x + w['Whh'] @ h + w['bh'])\n"
+                  "        loss = loss - torch.log_softmax(w['Why'] @ h + w['by'], 0)[targets[t]]\n"
+                  "    loss.backward()\n"
+                  "    return {k: v.grad.numpy() for k, v in w.items()}, h0.grad.numpy()\n"},
+     {"test_rnn_step_forward": 2, "test_forward": 3, "test_backward": 0, "test_clip_and_update": 3,
+      "test_sample": 2}, []),
+    # gradients by finite differences of the student's own forward (the visible check's tool):
+    # right to about 1e-9, but it runs the network again, so weights backward never reads betray it
+    ("finite_differences", "rnn-from-scratch",
+     {"backward": "from helpers.checks.rnn_from_scratch import _numerical_grads\n\n\n"
+                  "def rnn_backward(targets, cache, params):\n"
+                  "    return _numerical_grads(rnn_forward, cache['xs'].argmax(1).tolist(), targets,\n"
+                  "                            cache['hs'][0].copy(), params, eps=1e-6)\n"},
+     {"test_rnn_step_forward": 2, "test_forward": 3, "test_backward": 0, "test_clip_and_update": 3,
+      "test_sample": 2}, ["imports helpers internals"]),
     # the step handed to the shipped loop, through a model that swaps the hidden state in and out
     ("delegate_fit", "time-series",
      {"train_step": "def train_step(model, optimizer, loss_fn, x, y, hidden=None, clip=5.0):\n"

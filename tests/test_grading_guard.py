@@ -78,11 +78,14 @@ TAMPERING = [
     ("import sys, types; sys.modules['reference.char_rnn'] = types.ModuleType('reference.char_rnn')",
      "del sys.modules['reference.char_rnn']", "instructor-only code was imported: reference.char_rnn"),
     ("untouched.keep = lambda *a: None", "untouched.keep = saved", "the grading check itself was changed"),
+    ("untouched.numpy_only = __import__('contextlib').nullcontext", "untouched.numpy_only = saved",
+     "the grading check itself was changed"),
 ]
 # What each undo puts back (evaluated before the tampering).
 SAVED = ["np.array_equal", "torch.allclose", "None", "nn.LSTM.forward", "helpers.checks.check_shape_answer",
          "helpers.checks._fail", "len", "None", "np", "sys.modules['numpy']",
-         "next(f for f in sys.meta_path if 'Blocker' in type(f).__name__)", "None", "untouched.keep"]
+         "next(f for f in sys.meta_path if 'Blocker' in type(f).__name__)", "None", "untouched.keep",
+         "untouched.numpy_only"]
 
 
 def test_tampering_is_caught_and_named(tmp_path):
@@ -146,3 +149,49 @@ def test_watch_libraries_wants_the_globals_dict():
                           capture_output=True, text=True, timeout=120, cwd=ROOT.parent)
     assert proc.returncode != 0
     assert "namespace must be the notebook's globals() (a dict), got list" in proc.stderr
+
+
+def test_numpy_only_lets_numpy_through_and_stops_torch(tmp_path):
+    """`with untouched.numpy_only():` wraps a NumPy exercise in the hidden tests (rnn-from-scratch)."""
+    proc = _run("""
+        import threading
+
+        def fails(body):
+            try:
+                with untouched.numpy_only():
+                    body()
+            except AssertionError as err:
+                return str(err)
+            return None
+
+        def in_a_thread():
+            worker = threading.Thread(target=lambda: torch.ones(2).sum())
+            worker.start()
+            worker.join()
+
+        def switched_off():
+            import sys
+            sys.setprofile(None)
+            torch.ones(2)
+
+        def autograd():
+            w = torch.tensor([1.0], requires_grad=True)
+            (w * 2).sum().backward()
+
+        assert fails(lambda: np.tanh(np.ones((3, 3)) @ np.ones(3)).sum()) is None
+        print("NUMPY", fails(lambda: np.ones(2)))
+        print("TORCH", fails(lambda: torch.tanh(torch.zeros(1))))
+        print("AUTOGRAD", fails(autograd))
+        print("TENSOR", fails(lambda: np.asarray(torch.zeros(2))))
+        print("THREAD", fails(in_a_thread))
+        print("OFF", fails(switched_off))
+        import sys
+        assert sys.getprofile() is None and threading.getprofile() is None, "the profiler must be restored"
+        untouched()
+    """, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
+    assert lines["NUMPY"] == "None"
+    for case in ("TORCH", "AUTOGRAD", "TENSOR", "THREAD"):
+        assert "it called torch" in lines[case], (case, lines[case])
+    assert "was switched off" in lines["OFF"]

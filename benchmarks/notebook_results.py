@@ -1,16 +1,19 @@
-"""The co2-forecast results table, taken from a real run of the solution notebook.
+"""A notebook's own results, taken from a real run of its solution.
 
-The notebook is the only place the forecasts are computed: this command runs
-solutions/co2-forecast/CO2_Forecast.ipynb in a fresh kernel (its default settings,
-or smoke mode with --smoke), then asks that kernel for the table it built (RESULTS)
-and its forecast figure, and writes results/co2-forecast-<config>-<device>.json and .png.
+Where a notebook computes its results table itself (co2-forecast, rnn-from-scratch),
+the notebook is the only place that computes it: this command runs
+solutions/<assignment>/*.ipynb in a fresh kernel (its default settings, or smoke
+mode with --smoke), then asks that kernel for the dict it built (`RESULTS`) and
+its figure (`RESULTS_FIGURE`), and writes results/<assignment>-<config>-<device>.json
+and .png, with the machine and the whole notebook's wall time.
 
-    python benchmarks/co2_forecast.py            # default settings
-    python benchmarks/co2_forecast.py --set INPUT_LEN=24 --name input24   # a candidate
-    RNN_DEVICE=cuda python benchmarks/co2_forecast.py
+    python benchmarks/notebook_results.py co2-forecast
+    python benchmarks/notebook_results.py co2-forecast --set INPUT_LEN=24 --name input24
+    python benchmarks/notebook_results.py rnn-from-scratch
+    RNN_DEVICE=cuda python benchmarks/notebook_results.py co2-forecast
 
 `--set NAME=VALUE` runs a candidate: a cell placed after the Settings cell overrides
-that setting. Candidates are compared on `validation_mae` (2010-2015) only.
+that setting. co2-forecast's candidates are compared on `validation_mae` only.
 """
 from __future__ import annotations
 
@@ -31,12 +34,14 @@ sys.path.insert(0, str(HERE))
 from helpers.device import get_device  # noqa: E402
 from machine import describe  # noqa: E402
 
-NOTEBOOK = ROOT / "solutions" / "co2-forecast" / "CO2_Forecast.ipynb"
+# The notebooks that build a RESULTS dict and a RESULTS_FIGURE.
+ASSIGNMENTS = ("co2-forecast", "rnn-from-scratch")
 
 # Appended to the notebook: what the kernel hands back once every cell has run.
 REPORT_CELL = """import json as _json
-fig_forecast.savefig({png!r}, dpi=100)
-print("RESULTS-JSON", _json.dumps({{"results": RESULTS, "device": str(DEVICE), "threads": torch.get_num_threads()}}))
+RESULTS_FIGURE.savefig({png!r}, dpi=100)
+print("RESULTS-JSON", _json.dumps({{"results": RESULTS, "device": str(globals().get("DEVICE", "cpu")),
+                                   "threads": torch.get_num_threads()}}))
 """
 
 
@@ -44,15 +49,20 @@ def _settings_index(nb) -> int:
     return next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "smoke_mode()" in c.source)
 
 
-def run_notebook(png: Path, smoke: bool, overrides: list[str]) -> tuple[dict, float]:
+def notebook_of(assignment: str) -> Path:
+    (path,) = sorted((ROOT / "solutions" / assignment).glob("*.ipynb"))
+    return path
+
+
+def run_notebook(notebook: Path, png: Path, smoke: bool, overrides: list[str]) -> tuple[dict, float]:
     """Execute the notebook; return what its report cell printed and the wall time in seconds."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = nbformat.read(notebook, as_version=4)
     if overrides:
         nb.cells.insert(_settings_index(nb) + 1, nbformat.v4.new_code_cell("\n".join(overrides)))
     nb.cells.append(nbformat.v4.new_code_cell(REPORT_CELL.format(png=str(png))))
     os.environ["RNN_SMOKE"] = "1" if smoke else "0"
     client = NotebookClient(nb, timeout=1800, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+                            resources={"metadata": {"path": str(notebook.parent)}})
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
@@ -63,6 +73,7 @@ def run_notebook(png: Path, smoke: bool, overrides: list[str]) -> tuple[dict, fl
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("assignment", choices=ASSIGNMENTS, help="whose solution notebook to run")
     parser.add_argument("--smoke", action="store_true", help="run the notebook in smoke mode (seconds)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="overrides",
                         help="override one setting of the Settings cell (a Python assignment), repeatable")
@@ -76,20 +87,35 @@ def main(argv: list[str] | None = None) -> int:
     config = args.name or ("smoke" if args.smoke else "default")
     device = get_device()
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = args.out / f"co2-forecast-{config}-{device.type}"
-    report, seconds = run_notebook(stem.with_suffix(".png"), args.smoke, args.overrides)
+    notebook = notebook_of(args.assignment)
+    stem = args.out / f"{args.assignment}-{config}-{device.type}"
+    report, seconds = run_notebook(notebook, stem.with_suffix(".png"), args.smoke, args.overrides)
     machine = describe(device)
     machine["torch_threads"] = report["threads"]   # the kernel's, which trained the models
-    record = {"notebook": str(NOTEBOOK.relative_to(ROOT)), "config": config, "overrides": args.overrides,
+    record = {"notebook": str(notebook.relative_to(ROOT)), "config": config, "overrides": args.overrides,
               "smoke": args.smoke, "machine": machine,
               "wall_seconds": round(seconds, 1), **report["results"]}
     stem.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
     print(f"{config}: whole notebook in {seconds:.0f} s on {machine['cpu']} ({report['device']}); "
           f"wrote {stem}.json and .png")
-    print("  validation MAE: " + ", ".join(f"{name} {v:.2f}" for name, v in record["validation_mae"].items()))
-    for horizon, rows in record["horizons"].items():
-        print(f"  {horizon:>2} month(s) ahead: " + ", ".join(f"{name} {row['mae']:.2f}" for name, row in rows.items()))
+    for line in SUMMARIES[args.assignment](record):
+        print("  " + line)
     return 0
+
+
+def _co2_summary(record: dict) -> list[str]:
+    lines = ["validation MAE: " + ", ".join(f"{name} {v:.2f}" for name, v in record["validation_mae"].items())]
+    return lines + [f"{horizon:>2} month(s) ahead: " + ", ".join(f"{name} {row['mae']:.2f}" for name, row in rows.items())
+                    for horizon, rows in record["horizons"].items()]
+
+
+def _from_scratch_summary(record: dict) -> list[str]:
+    return [f"{name}: {run['chars_per_second']:,.0f} characters/s, smoothed loss {run['final_loss_per_char']:.3f} "
+            f"per character after {record['train_seconds']} s ({run['optimizer']})"
+            for name, run in (("NumPy", record["numpy"]), ("PyTorch", record["torch"]))]
+
+
+SUMMARIES = {"co2-forecast": _co2_summary, "rnn-from-scratch": _from_scratch_summary}
 
 
 if __name__ == "__main__":
