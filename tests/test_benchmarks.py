@@ -126,3 +126,19 @@ def test_from_scratch_benchmark_reads_both_runs_from_the_notebook(tmp_path):
         assert 0 < run["final_loss_per_char"] < 4.2
     assert set(result["hidden_gradient_norms"]) == {"trained", "trained, Whh x 4"}
     assert all(entry["after"] <= 5.0 for entry in result["largest_gradient_entry"].values())
+
+
+@pytest.mark.skipif(not _have("anna"), reason="Anna Karenina is not in the data folder (set RNN_DATA_DIR)")
+def test_under_load_benchmark_measures_idle_and_busy(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "under_load.py"), "--case", "char-rnn/smoke",
+         "--setting", "1 thread", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads((tmp_path / "under-load-cpu.json").read_text())
+    (row,) = result["rows"]
+    assert row["case"] == "char-rnn/smoke" and row["env"] == {"OMP_NUM_THREADS": "1"}
+    for load in ("idle", "busy"):
+        assert row[load]["threads"] == 1 and row[load]["steps_per_second"] > 0   # the setting reached torch
+    assert "| char-rnn/smoke | 1 thread |" in (tmp_path / "under-load-cpu.md").read_text()
