@@ -17,12 +17,15 @@ def _have(name: str) -> bool:
         return False
 
 
+def _bench(script: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run ``benchmarks/<script> ARGS`` as a user would, in a fresh process."""
+    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
 @pytest.mark.skipif(not _have("anna"), reason="Anna Karenina is not in the data folder (set RNN_DATA_DIR)")
 def test_char_rnn_benchmark_writes_json_and_plot(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "char_rnn.py"), "--config", "smoke", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
-    )
+    proc = _bench("char_rnn.py", "--config", "smoke", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads((tmp_path / "char-rnn-smoke-cpu.json").read_text())
     assert (tmp_path / "char-rnn-smoke-cpu.png").stat().st_size > 0
@@ -35,11 +38,7 @@ def test_char_rnn_benchmark_writes_json_and_plot(tmp_path):
 
 @pytest.mark.skipif(not _have("imdb"), reason="the IMDB reviews are not in the data folder (set RNN_DATA_DIR)")
 def test_sentiment_benchmark_chooses_on_validation_and_tests_once(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "sentiment_rnn.py"), "--config", "smoke",
-         "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
-    )
+    proc = _bench("sentiment_rnn.py", "--config", "smoke", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads((tmp_path / "sentiment-rnn-smoke-cpu.json").read_text())
     assert (tmp_path / "sentiment-rnn-smoke-cpu.png").stat().st_size > 0
@@ -56,11 +55,7 @@ def test_sentiment_benchmark_chooses_on_validation_and_tests_once(tmp_path):
 
 @pytest.mark.skipif(not (_have("imdb") and _have("anna")), reason="needs both data sets (set RNN_DATA_DIR)")
 def test_throughput_benchmark_writes_json_and_table(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "throughput.py"), "--case", "char-rnn/smoke",
-         "--case", "sentiment/smoke", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
-    )
+    proc = _bench("throughput.py", "--case", "char-rnn/smoke", "--case", "sentiment/smoke", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads((tmp_path / "throughput-cpu.json").read_text())
     assert [c["case"] for c in result["cases"]] == ["char-rnn/smoke", "sentiment/smoke"]
@@ -75,12 +70,8 @@ def test_throughput_benchmark_writes_json_and_table(tmp_path):
 
 @pytest.mark.skipif(not _have("co2"), reason="the Mauna Loa CO2 file is not in the data folder (set RNN_DATA_DIR)")
 def test_co2_benchmark_reads_the_table_from_the_notebook(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "notebook_results.py"), "co2-forecast", "--smoke",
-         "--set", "SEEDS = (0, 1)",
-         "--name", "two-seeds", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
-    )
+    proc = _bench("notebook_results.py", "co2-forecast", "--smoke", "--set", "SEEDS = (0, 1)", "--name", "two-seeds",
+                  "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads((tmp_path / "co2-forecast-two-seeds-cpu.json").read_text())
     assert (tmp_path / "co2-forecast-two-seeds-cpu.png").stat().st_size > 0
@@ -99,22 +90,14 @@ def test_co2_benchmark_reads_the_table_from_the_notebook(tmp_path):
 
 
 def test_co2_benchmark_refuses_a_malformed_setting(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "notebook_results.py"), "co2-forecast", "--set", "input_len",
-         "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=60,
-    )
+    proc = _bench("notebook_results.py", "co2-forecast", "--set", "input_len", "--out", str(tmp_path), timeout=60)
     assert proc.returncode == 2 and "--set: expected NAME=VALUE" in proc.stderr and "'input_len'" in proc.stderr
     assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.skipif(not _have("shakespeare"), reason="tiny Shakespeare is not in the data folder (set RNN_DATA_DIR)")
 def test_from_scratch_benchmark_reads_both_runs_from_the_notebook(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "notebook_results.py"), "rnn-from-scratch", "--smoke",
-         "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
-    )
+    proc = _bench("notebook_results.py", "rnn-from-scratch", "--smoke", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads((tmp_path / "rnn-from-scratch-smoke-cpu.json").read_text())
     assert (tmp_path / "rnn-from-scratch-smoke-cpu.png").stat().st_size > 0
@@ -130,11 +113,7 @@ def test_from_scratch_benchmark_reads_both_runs_from_the_notebook(tmp_path):
 
 @pytest.mark.skipif(not _have("anna"), reason="Anna Karenina is not in the data folder (set RNN_DATA_DIR)")
 def test_under_load_benchmark_measures_idle_and_busy(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "under_load.py"), "--case", "char-rnn/smoke",
-         "--setting", "1 thread", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
-    )
+    proc = _bench("under_load.py", "--case", "char-rnn/smoke", "--setting", "1 thread", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads((tmp_path / "under-load-cpu.json").read_text())
     (row,) = result["rows"]
