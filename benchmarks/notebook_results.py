@@ -1,6 +1,6 @@
 """A notebook's own results, taken from a real run of its solution.
 
-Where a notebook computes its results table itself (co2-forecast, rnn-from-scratch),
+Where a notebook computes its results table itself (co2-forecast, rnn-from-scratch, word2vec),
 the notebook is the only place that computes it: this command runs
 solutions/<assignment>/*.ipynb in a fresh kernel (its default settings, or smoke
 mode with --smoke), then asks that kernel for the dict it built (`RESULTS`) and
@@ -10,6 +10,7 @@ and .png, with the machine and the whole notebook's wall time.
     python benchmarks/notebook_results.py co2-forecast
     python benchmarks/notebook_results.py co2-forecast --set INPUT_LEN=24 --name input24
     python benchmarks/notebook_results.py rnn-from-scratch
+    python benchmarks/notebook_results.py word2vec
     RNN_DEVICE=cuda python benchmarks/notebook_results.py co2-forecast
 
 `--set NAME=VALUE` runs a candidate: a cell placed after the Settings cell overrides
@@ -35,7 +36,7 @@ from helpers.device import get_device  # noqa: E402
 from machine import describe  # noqa: E402
 
 # The notebooks that build a RESULTS dict and a RESULTS_FIGURE.
-ASSIGNMENTS = ("co2-forecast", "rnn-from-scratch")
+ASSIGNMENTS = ("co2-forecast", "rnn-from-scratch", "word2vec")
 
 # Appended to the notebook: what the kernel hands back once every cell has run.
 REPORT_CELL = """import json as _json
@@ -115,7 +116,16 @@ def _from_scratch_summary(record: dict) -> list[str]:
             for name, run in (("NumPy", record["numpy"]), ("PyTorch", record["torch"]))]
 
 
-SUMMARIES = {"co2-forecast": _co2_summary, "rnn-from-scratch": _from_scratch_summary}
+def _word2vec_summary(record: dict) -> list[str]:
+    speed = "; ".join(f"{words} centre words per batch: dense {row['dense (Adam)']:,}, sparse "
+                      f"{row['sparse (SparseAdam)']:,} pairs/s" for words, row in record["speed_pairs_per_second"].items())
+    lines = [f"skip-gram: {record['train_seconds']} s, epoch losses {record['epoch_losses']}; {speed}"]
+    lines += [f"{name}: validation accuracy by epoch {[round(a, 3) for a in accuracies]}"
+              for name, accuracies in record["classifier_validation_accuracy"].items()]
+    return lines + [f"{a['question']} {a['expected']}: rank {a['rank'] or '> 10'}" for a in record["analogies"]]
+
+
+SUMMARIES = {"co2-forecast": _co2_summary, "rnn-from-scratch": _from_scratch_summary, "word2vec": _word2vec_summary}
 
 
 if __name__ == "__main__":

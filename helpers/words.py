@@ -1,4 +1,4 @@
-"""Words as numbers (sentiment-rnn): the tokenizer and the review loaders.
+"""Words as numbers (sentiment-rnn, word2vec): the tokenizer, the split and the review loaders.
 
 A review becomes a row of word ids in three steps:
   tokenize(review)           -> ["this", "film", "isnt", "bad"]
@@ -6,7 +6,8 @@ A review becomes a row of word ids in three steps:
   pad to a fixed length      -> int64 array (n_reviews, seq_length), left-padded with 0
 The notebook has students write the last two steps. Reviews are independent
 examples, so unlike a text stream they can be shuffled, and the hidden state
-starts from zero for every batch.
+starts from zero for every batch. word2vec reads the same reviews with the same
+tokenizer and puts aside the same kind of validation split (``stratified_split``).
 """
 from __future__ import annotations
 

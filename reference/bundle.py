@@ -37,6 +37,7 @@ DESCRIPTIONS = {
     "lstm-gates": "an LSTM and a GRU built gate by gate, proven equal to PyTorch's",
     "char-rnn": "a character-level LSTM on *Anna Karenina* that writes text",
     "co2-forecast": "an LSTM that forecasts ten years of Mauna Loa CO2, judged against two simple baselines",
+    "word2vec": "skip-gram word vectors with negative sampling, then used by an LSTM classifier",
     "sentiment-rnn": "an LSTM that tells positive from negative IMDB reviews",
 }
 

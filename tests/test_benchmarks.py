@@ -121,3 +121,23 @@ def test_under_load_benchmark_measures_idle_and_busy(tmp_path):
     for load in ("idle", "busy"):
         assert row[load]["threads"] == 1 and row[load]["steps_per_second"] > 0   # the setting reached torch
     assert "| char-rnn/smoke | 1 thread |" in (tmp_path / "under-load-cpu.md").read_text()
+
+
+@pytest.mark.skipif(not _have("imdb"), reason="the IMDB reviews are not in the data folder (set RNN_DATA_DIR)")
+def test_word2vec_benchmark_reads_the_comparison_from_the_notebook(tmp_path):
+    proc = _bench("notebook_results.py", "word2vec", "--smoke", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads((tmp_path / "word2vec-smoke-cpu.json").read_text())
+    assert (tmp_path / "word2vec-smoke-cpu.png").stat().st_size > 0
+    assert result["notebook"] == "solutions/word2vec/Word2Vec_SkipGram.ipynb" and result["smoke"] is True
+    speed = result["speed_pairs_per_second"]   # two batch sizes, each timed dense and sparse
+    assert sorted(speed, key=int) == [str(result["settings"]["BATCH_WORDS"] // 8), str(result["settings"]["BATCH_WORDS"])]
+    assert all(row["dense (Adam)"] > 0 and row["sparse (SparseAdam)"] > 0 and row["pairs_per_batch"] > 0
+               for row in speed.values())
+    # both classifiers, one validation accuracy per epoch, each a share of the validation reviews
+    curves = result["classifier_validation_accuracy"]
+    assert set(curves) == {"random embedding", "skip-gram embedding"}
+    assert all(len(c) == result["settings"]["CLF_EPOCHS"] and all(0 <= a <= 1 for a in c) for c in curves.values())
+    # the loss starts at (1 + K) ln 2 = 4.16 for K = 5 and an epoch's mean is below it
+    assert 0 < result["epoch_losses"][0] < 6 * 0.6932
+    assert result["neighbours"] and all(len(n) == 6 for n in result["neighbours"].values())

@@ -261,6 +261,14 @@ ATTACKS = [
                   "                            cache['hs'][0].copy(), params, eps=1e-6)\n"},
      {"test_rnn_step_forward": 2, "test_forward": 3, "test_backward": 0, "test_clip_and_update": 3,
       "test_sample": 2}, ["imports helpers internals"]),
+    # noise words drawn uniformly instead of from noise_dist: it trains, but it is not negative
+    # sampling as asked; only the model's test notices
+    ("uniform_noise", "word2vec",
+     {"skipgram": "{solution}\n\n\nclass SkipGramNeg(SkipGramNeg):\n"
+                  "    def forward_noise(self, batch_size, n_samples):\n"
+                  "        words = torch.randint(0, self.out_embed.num_embeddings, (batch_size * n_samples,))\n"
+                  "        return self.out_embed(words).view(batch_size, n_samples, -1)\n"},
+     {"test_subsample": 2, "test_get_target": 2, "test_skipgram": 0, "test_loss": 3}, []),
     # the step handed to the shipped loop, through a model that swaps the hidden state in and out
     ("delegate_fit", "time-series",
      {"train_step": "def train_step(model, optimizer, loss_fn, x, y, hidden=None, clip=5.0):\n"
