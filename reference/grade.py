@@ -296,7 +296,10 @@ def run(args, jobs, shared_by_assignment, coursedir, db_url):
 
 @contextlib.contextmanager
 def _no_interrupt():
-    """Hold Ctrl-C until the block ends, then raise it."""
+    """Hold Ctrl-C until the block ends, then raise it (a process that ignores Ctrl-C goes on ignoring it)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:   # e.g. started in the background by a shell
+        yield
+        return
     caught = []
     previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True))
     try:

@@ -120,9 +120,12 @@ def test_ctrl_c_keeps_what_was_merged_and_a_rerun_grades_the_rest(graded, course
     gone = [root / "autograded" / "right" / a for a in ASSIGNMENTS]
     for folder in gone:
         shutil.rmtree(folder)
-    # Ctrl-C in a terminal: SIGINT to the whole process group, once the first result is merged
+    # Ctrl-C in a terminal: SIGINT to the whole process group, once the first result is merged. A
+    # terminal's command has SIGINT's default action; a test run started in the background (`&` in a
+    # script) would hand down "ignore SIGINT", so the child gets the default back first.
     proc = subprocess.Popen(["rnn-course", "grade", *ASSIGNMENTS, "--workers", "1"], cwd=root, env=_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 300
     while not any(f.is_dir() for f in gone) and proc.poll() is None and time.time() < deadline:
         time.sleep(0.2)
@@ -148,3 +151,26 @@ def test_without_bubblewrap_it_refuses_and_says_how_to_fix(tmp_path):
     assert proc.returncode == 2
     (line,) = proc.stderr.strip().splitlines()
     assert "bubblewrap" in line and "apt-get install bubblewrap" in line and "--no-sandbox" in line
+
+
+@pytest.mark.parametrize("disposition, printed", [
+    ("default_int_handler", ["merge finished", "interrupted after the merge"]),
+    ("SIG_IGN", ["merge finished", "not interrupted"]),   # started in the background: Ctrl-C stays ignored
+])
+def test_a_merge_holds_ctrl_c_until_it_is_whole(disposition, printed):
+    code = (
+        "import os, signal\n"
+        "from reference.grade import _no_interrupt\n"
+        f"signal.signal(signal.SIGINT, signal.{disposition})\n"
+        "try:\n"
+        "    with _no_interrupt():\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        print('merge finished')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted after the merge')\n"
+        "else:\n"
+        "    print('not interrupted')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:2] == printed
