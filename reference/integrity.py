@@ -277,6 +277,20 @@ SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _walrus_targets(comprehension: ast.AST) -> Iterator[tuple[str, ast.AST, None]]:
+    """`(x := ...)` inside a comprehension binds x in the scope around it (PEP 572), here the notebook's."""
+    stack = list(ast.iter_child_nodes(comprehension))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.NamedExpr):
+            yield node.target.id, node.target, None
+        if not isinstance(node, SCOPES) or isinstance(node, COMPREHENSIONS):   # nested comprehensions too
+            stack.extend(ast.iter_child_nodes(node))
+
+
 def _global_bindings(tree: ast.AST) -> Iterator[tuple[str, ast.AST, str | None]]:
     """(name, node, dotted path if an import) for each name a cell binds in the notebook's namespace."""
     stack = list(ast.iter_child_nodes(tree))
@@ -292,6 +306,8 @@ def _global_bindings(tree: ast.AST) -> Iterator[tuple[str, ast.AST, str | None]]
             yield node.name, node, None
         if not isinstance(node, SCOPES):   # what a function binds stays local to it...
             stack.extend(ast.iter_child_nodes(node))
+        elif isinstance(node, COMPREHENSIONS):
+            yield from _walrus_targets(node)
     # ...unless it says `global`
     yield from ((name, node, None) for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names)
 

@@ -98,6 +98,9 @@ ATTACKS = [
     ("!ls ..", 1, "ls .."),
     ("%run ../x.py", 1, "%run ../x.py"),
     ("_untouched = lambda: None", 1, "_untouched"),
+    # a walrus in a comprehension binds in the notebook's namespace (PEP 572), nested or not
+    ("[(_untouched := (lambda: None)) for _ in [0]]", 1, "_untouched"),
+    ("x = [[(np := None) for a in b] for b in [[0]]]", 1, "np"),
     ("len = lambda x: 0", 1, "len"),
     ("import builtins\nbuiltins.len = lambda x: 0", 2, "builtins.len"),
     ("import torch\ntorch.Tensor.tolist = lambda self: []", 2, "torch.Tensor.tolist"),
