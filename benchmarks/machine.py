@@ -1,8 +1,10 @@
-"""A description of the machine a benchmark ran on, for its JSON and tables."""
+"""A description of the machine a benchmark ran on, for its JSON and tables, and where both are written."""
 from __future__ import annotations
 
+import json
 import os
 import platform
+from pathlib import Path
 
 import torch
 
@@ -31,3 +33,10 @@ def describe(device: torch.device) -> dict:
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
     return info
+
+
+def save_result(out: Path, stem: str, result: dict, markdown: str) -> None:
+    """Write ``out/<stem>.json`` (the whole result) and ``out/<stem>.md`` (its table)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / f"{stem}.md").write_text(markdown)

@@ -48,7 +48,7 @@ from reference.char_rnn import CharRNN, get_batches, one_hot_encode  # noqa: E40
 from reference.loops import char_epoch, char_loss, classifier_epoch, sentiment_loss  # noqa: E402
 from reference.sentiment import SentimentRNN, WordVocab, pad_features  # noqa: E402
 from char_rnn import CONFIGS as CHAR_CONFIGS  # noqa: E402
-from machine import describe  # noqa: E402
+from machine import describe, save_result  # noqa: E402
 from sentiment_rnn import CONFIGS as SENTIMENT_CONFIGS  # noqa: E402
 from sentiment_rnn import FULL as SENTIMENT_FULL  # noqa: E402
 
@@ -372,10 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {cases[-1]['tokens_per_second']}", flush=True)
     result = {"benchmark": "throughput", "machine": describe(device), "matmul": matmul_flops(device),
               "cases": cases}
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = f"throughput-{device.type}{'-' + args.tag if args.tag else ''}"
-    (args.out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
-    (args.out / f"{stem}.md").write_text(table(result))
+    save_result(args.out, f"throughput-{device.type}{'-' + args.tag if args.tag else ''}", result, table(result))
     print(table(result))
     return 0
 

@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from machine import describe  # noqa: E402
+from machine import describe, save_result  # noqa: E402
 
 # Environment each setting runs the training under (torch reads these at import).
 SETTINGS = {
@@ -110,10 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             print(f"{case_name}, {setting}: idle {row['idle']}, busy {row['busy']}", flush=True)
     result = {"benchmark": "under-load", "machine": describe(helpers.get_device()), "rows": rows}
-    args.out.mkdir(parents=True, exist_ok=True)
     stem = f"under-load-{helpers.get_device().type}{'-' + args.tag if args.tag else ''}"
-    (args.out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
-    (args.out / f"{stem}.md").write_text(table(result))
+    save_result(args.out, stem, result, table(result))
     print(table(result))
     return 0
 

@@ -273,11 +273,8 @@ def _file_access(node: ast.Call, position: int | None, keyword: str) -> Iterator
 RULES: dict[type, tuple[Callable[[Any, _Context], Iterator[str]], ...]] = {
     ast.Attribute: (_store, _use, _attribute), ast.Subscript: (_store,), ast.Name: (_use,),
     ast.Import: (_import,), ast.ImportFrom: (_import,), ast.Call: (_call,)}
-SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
-          ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, *COMPREHENSIONS)
 
 
 def _walrus_targets(comprehension: ast.AST) -> Iterator[tuple[str, ast.AST, None]]:
