@@ -1,6 +1,7 @@
 """A notebook's own results, taken from a real run of its solution.
 
-Where a notebook computes its results table itself (co2-forecast, rnn-from-scratch, word2vec),
+Where a notebook computes its results table itself (co2-forecast, rnn-from-scratch, word2vec,
+script-generation),
 the notebook is the only place that computes it: this command runs
 solutions/<assignment>/*.ipynb in a fresh kernel (its default settings, or smoke
 mode with --smoke), then asks that kernel for the dict it built (`RESULTS`) and
@@ -11,6 +12,8 @@ and .png, with the machine and the whole notebook's wall time.
     python benchmarks/notebook_results.py co2-forecast --set INPUT_LEN=24 --name input24
     python benchmarks/notebook_results.py rnn-from-scratch
     python benchmarks/notebook_results.py word2vec
+    python benchmarks/notebook_results.py script-generation
+    python benchmarks/notebook_results.py script-generation --save-notebook solutions/script-generation/Script_Generation.ipynb
     RNN_DEVICE=cuda python benchmarks/notebook_results.py co2-forecast
 
 `--set NAME=VALUE` runs a candidate: a cell placed after the Settings cell overrides
@@ -36,7 +39,7 @@ from helpers.device import get_device  # noqa: E402
 from machine import describe  # noqa: E402
 
 # The notebooks that build a RESULTS dict and a RESULTS_FIGURE.
-ASSIGNMENTS = ("co2-forecast", "rnn-from-scratch", "word2vec")
+ASSIGNMENTS = ("co2-forecast", "rnn-from-scratch", "word2vec", "script-generation")
 
 # Appended to the notebook: what the kernel hands back once every cell has run.
 REPORT_CELL = """import json as _json
@@ -55,20 +58,28 @@ def notebook_of(assignment: str) -> Path:
     return path
 
 
-def run_notebook(notebook: Path, png: Path, smoke: bool, overrides: list[str]) -> tuple[dict, float]:
-    """Execute the notebook; return what its report cell printed and the wall time in seconds."""
+def run_notebook(notebook: Path, png: Path, smoke: bool, overrides: list[str],
+                 save_to: Path | None = None) -> tuple[dict, float]:
+    """Execute the notebook; return what its report cell printed and the wall time in seconds.
+
+    ``save_to``: also write the executed notebook there, without the report cell, so that one
+    run both records the results and refreshes the solution's stored outputs.
+    """
     nb = nbformat.read(notebook, as_version=4)
     if overrides:
         nb.cells.insert(_settings_index(nb) + 1, nbformat.v4.new_code_cell("\n".join(overrides)))
     nb.cells.append(nbformat.v4.new_code_cell(REPORT_CELL.format(png=str(png))))
     os.environ["RNN_SMOKE"] = "1" if smoke else "0"
-    client = NotebookClient(nb, timeout=1800, kernel_name="python3",
+    client = NotebookClient(nb, timeout=1800, kernel_name="python3", store_widget_state=False,
                             resources={"metadata": {"path": str(notebook.parent)}})
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
     printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("output_type") == "stream")
     line = next(line for line in printed.splitlines() if line.startswith("RESULTS-JSON "))
+    if save_to is not None:
+        nb.cells.pop()
+        nbformat.write(nb, save_to)
     return json.loads(line.split(" ", 1)[1]), seconds
 
 
@@ -80,7 +91,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="override one setting of the Settings cell (a Python assignment), repeatable")
     parser.add_argument("--name", help="the configuration's name in the file names (default: default or smoke)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results", help="folder for the JSON and plot")
+    parser.add_argument("--save-notebook", type=Path, metavar="PATH",
+                        help="also write the executed notebook to PATH (the solution itself, to refresh its stored "
+                             "outputs: only without --set and --smoke)")
     args = parser.parse_args(argv)
+    if args.save_notebook and (args.overrides or args.smoke):
+        parser.error("--save-notebook: the stored outputs must come from the default settings; drop --set and --smoke")
     for text in args.overrides:
         name, sep, value = text.partition("=")
         if not (sep and name.strip().isidentifier() and name.strip().isupper() and value.strip()):
@@ -90,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     notebook = notebook_of(args.assignment)
     stem = args.out / f"{args.assignment}-{config}-{device.type}"
-    report, seconds = run_notebook(notebook, stem.with_suffix(".png"), args.smoke, args.overrides)
+    report, seconds = run_notebook(notebook, stem.with_suffix(".png"), args.smoke, args.overrides, args.save_notebook)
     machine = describe(device)
     machine["torch_threads"] = report["threads"]   # the kernel's, which trained the models
     record = {"notebook": str(notebook.relative_to(ROOT)), "config": config, "overrides": args.overrides,
@@ -125,7 +141,18 @@ def _word2vec_summary(record: dict) -> list[str]:
     return lines + [f"{a['question']} {a['expected']}: rank {a['rank'] or '> 10'}" for a in record["analogies"]]
 
 
-SUMMARIES = {"co2-forecast": _co2_summary, "rnn-from-scratch": _from_scratch_summary, "word2vec": _word2vec_summary}
+def _script_summary(record: dict) -> list[str]:
+    test = record["test_perplexity"]
+    return [f"test perplexity: ScriptRNN {test['ScriptRNN']:.1f}, bigram (k={record['bigram_k']}) {test['bigram']:.1f}, "
+            f"unigram {test['unigram']:.1f}; {record['below_bigram']:.1%} below the bigram after "
+            f"{record['train_seconds'] / 60:.1f} min of training: bar {'met' if record['quality_bar_met'] else 'MISSED'}",
+            f"validation perplexity: {record['validation_perplexity']}",
+            f"scene: {record['scene_speeches']} speeches by {record['scene_speakers']} speakers, "
+            f"{record['scene_changes']} changes of speaker"]
+
+
+SUMMARIES = {"co2-forecast": _co2_summary, "rnn-from-scratch": _from_scratch_summary, "word2vec": _word2vec_summary,
+             "script-generation": _script_summary}
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ DESCRIPTIONS = {
     "co2-forecast": "an LSTM that forecasts ten years of Mauna Loa CO2, judged against two simple baselines",
     "word2vec": "skip-gram word vectors with negative sampling, then used by an LSTM classifier",
     "sentiment-rnn": "an LSTM that tells positive from negative IMDB reviews",
+    "script-generation": "the project: a word-level LSTM that writes a new scene of a play, judged against a bigram model",
 }
 
 

@@ -53,6 +53,17 @@ def hidden_lines(nb) -> list[str]:
     return lines
 
 
+def is_written_answer(cell) -> bool:
+    """A "manually graded answer": points the instructor gives by hand."""
+    meta = nbgrader_meta(cell)
+    return meta.get("grade", False) and meta.get("solution", False)
+
+
+def points_by_answer(nb) -> dict[str, float]:
+    """grade_id -> points of each manually graded answer cell."""
+    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"]) for c in nb.cells if is_written_answer(c)}
+
+
 def points_by_test(nb) -> dict[str, float]:
     """grade_id -> points of each graded test cell."""
     return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"]) for c in nb.cells if is_graded_test(c)}

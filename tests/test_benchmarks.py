@@ -141,3 +141,31 @@ def test_word2vec_benchmark_reads_the_comparison_from_the_notebook(tmp_path):
     # the loss starts at (1 + K) ln 2 = 4.16 for K = 5 and an epoch's mean is below it
     assert 0 < result["epoch_losses"][0] < 6 * 0.6932
     assert result["neighbours"] and all(len(n) == 6 for n in result["neighbours"].values())
+
+
+@pytest.mark.skipif(not _have("shakespeare"), reason="tiny Shakespeare is not in the data folder (set RNN_DATA_DIR)")
+def test_script_generation_benchmark_reads_perplexities_and_a_scene(tmp_path):
+    proc = _bench("notebook_results.py", "script-generation", "--smoke", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads((tmp_path / "script-generation-smoke-cpu.json").read_text())
+    assert (tmp_path / "script-generation-smoke-cpu.png").stat().st_size > 0
+    assert result["notebook"] == "solutions/script-generation/Script_Generation.ipynb" and result["smoke"] is True
+    # one point of the curve per validation, the best kept; every perplexity between 1 and the vocabulary
+    curve = result["curve"]
+    assert len(curve["minutes"]) == len(curve["validation"]) == len(curve["step"]) >= result["settings"]["EPOCHS"]
+    assert result["validation_perplexity"]["ScriptRNN (best)"] == pytest.approx(min(curve["validation"]), abs=0.01)
+    for value in [*result["test_perplexity"].values(), *result["validation_perplexity"].values()]:
+        assert 1 < value < result["vocabulary"] * 1.5
+    below = 1 - result["test_perplexity"]["ScriptRNN"] / result["test_perplexity"]["bigram"]
+    assert result["below_bigram"] == pytest.approx(below, abs=1e-3)
+    # the scene starts with the prime word (the smoke run's: a speaker of its 2,000 lines)
+    assert result["scene"].startswith("menenius") and len(result["scene"].split()) > 10
+    assert 0 <= result["scene_changes"] <= max(result["scene_speeches"] - 1, 0)
+
+
+def test_saving_the_executed_notebook_needs_the_default_settings(tmp_path):
+    """Stored solution outputs must come from a default run: --save-notebook refuses --smoke and --set."""
+    for extra in (["--smoke"], ["--set", "EPOCHS=1"]):
+        proc = _bench("notebook_results.py", "script-generation", *extra, "--save-notebook", str(tmp_path / "x.ipynb"))
+        assert proc.returncode == 2 and "--save-notebook" in proc.stderr
+        assert not (tmp_path / "x.ipynb").exists()

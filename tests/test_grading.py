@@ -24,7 +24,7 @@ from nbgrader.api import Gradebook
 
 
 from course import (ROOT, SOLUTIONS, assignments, is_graded_test, is_solution,
-                    read, solution_notebooks, points_by_test)
+                    read, solution_notebooks, points_by_answer, points_by_test)
 
 pytestmark = pytest.mark.grading
 
@@ -269,6 +269,43 @@ ATTACKS = [
                   "        words = torch.randint(0, self.out_embed.num_embeddings, (batch_size * n_samples,))\n"
                   "        return self.out_embed(words).view(batch_size, n_samples, -1)\n"},
      {"test_subsample": 2, "test_get_target": 2, "test_skipgram": 0, "test_loss": 3}, []),
+    # the target taken from inside the window (its last word) instead of the word after it: the
+    # project still trains, on a task that teaches nothing; only the batching tests notice
+    ("target_in_window", "script-generation",
+     {"batch_data": "def batch_data(word_ids, sequence_length, batch_size, shuffle=False, generator=None):\n"
+                    "    ids = torch.as_tensor(np.asarray(word_ids), dtype=torch.long)\n"
+                    "    features = ids.unfold(0, sequence_length, 1)[:-1]\n"
+                    "    return DataLoader(TensorDataset(features, features[:, -1]), batch_size=batch_size,\n"
+                    "                      shuffle=shuffle, generator=generator)\n"},
+     {"test_create_lookup_tables": 1, "test_token_lookup": 1, "test_batch_data": 0, "test_script_rnn": 2,
+      "test_forward_back_prop": 2, "test_generate": 2}, []),
+    # always the most likely word, whatever top_k and temperature say: the visible check (top_k=1)
+    # passes; the hidden test counts the words drawn
+    ("greedy_generate", "script-generation",
+     {"generate": "{solution}\n\n\n_sampled = generate\n\n\n"
+                  "def generate(rnn, prime_word, int_to_vocab, token_dict, pad_value, sequence_length,\n"
+                  "             predict_len=100, top_k=5, temperature=1.0, generator=None):\n"
+                  "    return _sampled(rnn, prime_word, int_to_vocab, token_dict, pad_value, sequence_length,\n"
+                  "                    predict_len, 1, 1.0, generator)\n"},
+     {"test_create_lookup_tables": 1, "test_token_lookup": 1, "test_batch_data": 2, "test_script_rnn": 2,
+      "test_forward_back_prop": 2, "test_generate": 0}, []),
+    # each window read from the state the last one left instead of from init_hidden: with a real
+    # LSTM the scene still reads well; the hidden test's stand-in model tells
+    ("carried_state", "script-generation",
+     {"generate": "{solution}\n\n\n_sampled = generate\n\n\n"
+                  "class _Carry(nn.Module):\n"
+                  "    def __init__(self, rnn):\n"
+                  "        super().__init__()\n"
+                  "        self.rnn, self.state = rnn, None\n\n"
+                  "    def init_hidden(self, batch_size):\n"
+                  "        return self.rnn.init_hidden(batch_size)\n\n"
+                  "    def forward(self, x, hidden):\n"
+                  "        logits, self.state = self.rnn(x, hidden if self.state is None else self.state)\n"
+                  "        return logits, self.state\n\n\n"
+                  "def generate(rnn, *args, **kwargs):\n"
+                  "    return _sampled(_Carry(rnn), *args, **kwargs)\n"},
+     {"test_create_lookup_tables": 1, "test_token_lookup": 1, "test_batch_data": 2, "test_script_rnn": 2,
+      "test_forward_back_prop": 2, "test_generate": 0}, []),
     # the step handed to the shipped loop, through a model that swaps the hidden state in and out
     ("delegate_fit", "time-series",
      {"train_step": "def train_step(model, optimizer, loss_fn, x, y, hidden=None, clip=5.0):\n"
@@ -396,7 +433,13 @@ def tampered(request, course) -> Graded:
 
 
 def _max_points(assignment: str) -> float:
+    """The points the tests give: what the autograder can award."""
     return sum(sum(points_by_test(read(nb)).values()) for nb in solution_notebooks(assignment))
+
+
+def _written_points(assignment: str) -> float:
+    """The points of manually graded answers, which only the instructor gives."""
+    return sum(sum(points_by_answer(read(nb)).values()) for nb in solution_notebooks(assignment))
 
 
 def test_grading_completes(graded):
@@ -408,8 +451,24 @@ def test_grading_completes(graded):
 
 def test_solution_scores_full_marks(graded):
     score, max_score = graded.scores["solution"]
-    assert max_score == _max_points(graded.assignment) > 0
-    assert score == max_score, _failed_cells(graded, "solution")
+    assert max_score == _max_points(graded.assignment) + _written_points(graded.assignment)
+    assert score == _max_points(graded.assignment) > 0, _failed_cells(graded, "solution")
+
+
+def _answer_grades(graded, student: str) -> list:
+    with Gradebook(f"sqlite:///{graded.root / 'gradebook.db'}") as gb:
+        return [(grade_id, gb.find_grade(grade_id, source.stem, graded.assignment, student).auto_score,
+                 gb.find_grade(grade_id, source.stem, graded.assignment, student).needs_manual_grade)
+                for source in solution_notebooks(graded.assignment) for grade_id in points_by_answer(read(source))]
+
+
+def test_written_answers_wait_for_the_instructor(graded):
+    """A written report is the instructor's to grade; an untouched one gets 0 at once."""
+    if not _written_points(graded.assignment):
+        pytest.skip(f"{graded.assignment} has no manually graded answer")
+    assert _answer_grades(graded, "solution") and all(
+        auto is None and needs for _, auto, needs in _answer_grades(graded, "solution"))
+    assert all(auto == 0 and not needs for _, auto, needs in _answer_grades(graded, "blank"))
 
 
 def test_unmodified_student_version_scores_zero(graded):

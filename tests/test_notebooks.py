@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from course import (HIDDEN_BEGIN, HIDDEN_END, NOTEBOOKS, ROOT, SOLUTION_BEGIN, SOLUTIONS, assignments,
-                    hidden_lines, is_graded_test, is_solution, read, solution_notebooks)
+                    hidden_lines, is_graded_test, is_solution, is_written_answer, read, solution_notebooks)
 
 ALL_SOLUTIONS = [nb for a in assignments() for nb in solution_notebooks(a)]
 IDS = [f"{nb.parent.name}/{nb.name}" for nb in ALL_SOLUTIONS]
@@ -124,6 +124,19 @@ def test_points_are_stated_in_the_markdown(solution):
                 f"{solution.name}: the markdown of the exercise before test cell {i} "
                 f"should state '{points:g} point(s)'")
             previous = i + 1
+
+
+@pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
+def test_written_answers_are_markdown_with_their_points_stated(solution):
+    """A manually graded answer is a markdown cell the student edits; the markdown before it says its points."""
+    cells = read(solution).cells
+    for i, cell in enumerate(cells):
+        if is_written_answer(cell):
+            meta = cell.metadata["nbgrader"]
+            assert cell.cell_type == "markdown" and meta["locked"] is False and meta["points"] > 0, solution.name
+            prose = cells[i - 1].source if i else ""
+            assert re.search(rf"\b{meta['points']:g} points?\b", prose), (
+                f"{solution.name}: the markdown before the answer cell {i} should state its points")
 
 
 @pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
