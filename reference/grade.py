@@ -24,6 +24,7 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -242,6 +243,9 @@ def run(args, jobs, shared_by_assignment, coursedir, db_url):
 
     client, cluster = _cluster(args)
     failed, noted, merged, futures = [], [], 0, []
+    # Local workers grade inside one folder of ours, removed at the end, even when Ctrl-C or a
+    # closing cluster kills a worker before its own clean-up (a cluster's workers use their own).
+    scratch = None if args.scheduler else tempfile.mkdtemp(prefix="rnn-grade-run-")
     try:
         if not args.no_sandbox:
             problems = {w: p for w, p in client.run(sandbox.sandbox_problem).items() if p}
@@ -250,7 +254,8 @@ def run(args, jobs, shared_by_assignment, coursedir, db_url):
                     print(f"rnn-course grade: refusing to grade: worker {worker}: {problem}", file=sys.stderr)
                 return ["sandbox"], []
         # a list, not the dict itself: scattering a dict would name its futures by the dict's keys
-        shared = {a: client.scatter([s], broadcast=True)[0] for a, s in shared_by_assignment.items()}
+        shared = {a: client.scatter([{**s, "scratch": scratch}], broadcast=True)[0]
+                  for a, s in shared_by_assignment.items()}
         futures = []
         for assignment, student, folder in jobs:
             task = {"student": student, "files": _files(folder, list(coursedir.ignore)),
@@ -289,6 +294,8 @@ def run(args, jobs, shared_by_assignment, coursedir, db_url):
         client.close(timeout=10)
         if cluster is not None:
             cluster.close(timeout=10)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     print(f"rnn-course grade: {len(jobs) - len(failed)} graded ({len(noted)} with notes above), "
           f"{len(failed)} not graded", flush=True)
     return failed, noted

@@ -179,7 +179,8 @@ def grade_submission(task: dict, shared: dict) -> dict:
     """
     started = time.time()
     student, name, limits = task["student"], shared["structure"]["name"], shared["limits"]
-    root = Path(tempfile.mkdtemp(prefix="rnn-grade-"))
+    scratch = shared.get("scratch")
+    root = Path(tempfile.mkdtemp(prefix="rnn-grade-", dir=scratch if scratch and Path(scratch).is_dir() else None))
     try:
         _write_files(root / SUBMITTED / student / name, task["files"])
         _write_files(root / SOURCE / name, shared["source_files"])

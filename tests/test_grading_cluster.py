@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -113,7 +114,7 @@ def test_the_sandboxed_grades_are_nbgraders_own(graded):
     assert graded["local"][("time-series", "right")] > graded["local"][("time-series", "half")] > 0
 
 
-def test_ctrl_c_keeps_what_was_merged_and_a_rerun_grades_the_rest(graded, courses):
+def test_ctrl_c_keeps_what_was_merged_and_a_rerun_grades_the_rest(graded, courses, request):
     root = courses["local"]
     again = _grade([*ASSIGNMENTS, "--workers", "1"], root)
     assert again.returncode == 0 and "0 submission(s) to grade, 3 already graded" in again.stdout, again.stdout
@@ -123,7 +124,11 @@ def test_ctrl_c_keeps_what_was_merged_and_a_rerun_grades_the_rest(graded, course
     # Ctrl-C in a terminal: SIGINT to the whole process group, once the first result is merged. A
     # terminal's command has SIGINT's default action; a test run started in the background (`&` in a
     # script) would hand down "ignore SIGINT", so the child gets the default back first.
-    proc = subprocess.Popen(["rnn-course", "grade", *ASSIGNMENTS, "--workers", "1"], cwd=root, env=_env(),
+    # the grading run's temporary folder, where nothing may be left: a short path, since a kernel's
+    # sockets live below it and a socket's path may not be longer than about 100 characters
+    temp = Path(tempfile.mkdtemp(prefix="ctrl-c-"))
+    request.addfinalizer(lambda: shutil.rmtree(temp, ignore_errors=True))
+    proc = subprocess.Popen(["rnn-course", "grade", *ASSIGNMENTS, "--workers", "1"], cwd=root, env={**_env(), "TMPDIR": str(temp)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 300
@@ -135,6 +140,7 @@ def test_ctrl_c_keeps_what_was_merged_and_a_rerun_grades_the_rest(graded, course
     assert "interrupted" in err and "Run the same command again" in err, err
     assert sum(f.is_dir() for f in gone) == 1
     assert _scores(root) == graded["local"]  # the gradebook is whole and still holds every grade
+    assert not list(temp.glob("rnn-grade-*")), "the interrupted worker's submission folder was left behind"
 
     again = _grade([*ASSIGNMENTS, "--workers", "1"], root)
     assert again.returncode == 0 and "1 submission(s) to grade, 2 already graded" in again.stdout, again.stdout
