@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import filecmp
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -234,3 +236,17 @@ def test_a_quick_char_rnn_run_leaves_no_checkpoint_behind(tmp_path, monkeypatch)
     assert saved.parent.parent == tmp_path  # it was written in the temporary folder...
     assert not saved.parent.exists()        # ...which the kernel removed when it stopped
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("char-rnn")] == []
+
+
+def test_a_test_run_leaves_no_char_rnn_smoke_folder():
+    """nbval kills each kernel, so the session itself removes the char-rnn smoke checkpoint's folder."""
+    temp = Path(tempfile.mkdtemp(prefix="nbval-"))
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
+                               str(SOLUTIONS / "char-rnn")], cwd=ROOT, env={**os.environ, "TMPDIR": str(temp)},
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        assert "passed" in proc.stdout
+        assert not list(temp.glob("char-rnn-smoke-*")), "the smoke checkpoint folder was left behind"
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
