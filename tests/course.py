@@ -59,11 +59,15 @@ def is_written_answer(cell) -> bool:
     return meta.get("grade", False) and meta.get("solution", False)
 
 
+def _points(nb, kind) -> dict[str, float]:
+    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"]) for c in nb.cells if kind(c)}
+
+
 def points_by_answer(nb) -> dict[str, float]:
     """grade_id -> points of each manually graded answer cell."""
-    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"]) for c in nb.cells if is_written_answer(c)}
+    return _points(nb, is_written_answer)
 
 
 def points_by_test(nb) -> dict[str, float]:
     """grade_id -> points of each graded test cell."""
-    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"]) for c in nb.cells if is_graded_test(c)}
+    return _points(nb, is_graded_test)

@@ -455,20 +455,21 @@ def test_solution_scores_full_marks(graded):
     assert score == _max_points(graded.assignment) > 0, _failed_cells(graded, "solution")
 
 
-def _answer_grades(graded, student: str) -> list:
+def _answer_grades(graded, student: str) -> list[tuple[float | None, bool]]:
+    """(auto_score, needs_manual_grade) of each manually graded answer of ``student``."""
     with Gradebook(f"sqlite:///{graded.root / 'gradebook.db'}") as gb:
-        return [(grade_id, gb.find_grade(grade_id, source.stem, graded.assignment, student).auto_score,
-                 gb.find_grade(grade_id, source.stem, graded.assignment, student).needs_manual_grade)
-                for source in solution_notebooks(graded.assignment) for grade_id in points_by_answer(read(source))]
+        grades = [gb.find_grade(grade_id, source.stem, graded.assignment, student)
+                  for source in solution_notebooks(graded.assignment) for grade_id in points_by_answer(read(source))]
+        return [(grade.auto_score, grade.needs_manual_grade) for grade in grades]
 
 
 def test_written_answers_wait_for_the_instructor(graded):
     """A written report is the instructor's to grade; an untouched one gets 0 at once."""
     if not _written_points(graded.assignment):
         pytest.skip(f"{graded.assignment} has no manually graded answer")
-    assert _answer_grades(graded, "solution") and all(
-        auto is None and needs for _, auto, needs in _answer_grades(graded, "solution"))
-    assert all(auto == 0 and not needs for _, auto, needs in _answer_grades(graded, "blank"))
+    written = _answer_grades(graded, "solution")
+    assert written and all(auto is None and needs for auto, needs in written)
+    assert all(auto == 0 and not needs for auto, needs in _answer_grades(graded, "blank"))
 
 
 def test_unmodified_student_version_scores_zero(graded):
