@@ -1,7 +1,7 @@
 """A notebook's own results, taken from a real run of its solution.
 
 Where a notebook computes its results table itself (co2-forecast, rnn-from-scratch, word2vec,
-script-generation),
+sentiment-rnn, script-generation),
 the notebook is the only place that computes it: this command runs
 solutions/<assignment>/*.ipynb in a fresh kernel (its default settings, or smoke
 mode with --smoke), then asks that kernel for the dict it built (`RESULTS`) and
@@ -12,6 +12,7 @@ and .png, with the machine and the whole notebook's wall time.
     python benchmarks/notebook_results.py co2-forecast --set INPUT_LEN=24 --name input24
     python benchmarks/notebook_results.py rnn-from-scratch
     python benchmarks/notebook_results.py word2vec
+    python benchmarks/notebook_results.py sentiment-rnn --save-notebook solutions/sentiment-rnn/Sentiment_RNN_Exercise.ipynb
     python benchmarks/notebook_results.py script-generation
     python benchmarks/notebook_results.py script-generation --save-notebook solutions/script-generation/Script_Generation.ipynb
     RNN_DEVICE=cuda python benchmarks/notebook_results.py co2-forecast
@@ -39,7 +40,7 @@ from helpers.device import get_device  # noqa: E402
 from machine import describe  # noqa: E402
 
 # The notebooks that build a RESULTS dict and a RESULTS_FIGURE.
-ASSIGNMENTS = ("co2-forecast", "rnn-from-scratch", "word2vec", "script-generation")
+ASSIGNMENTS = ("co2-forecast", "rnn-from-scratch", "word2vec", "sentiment-rnn", "script-generation")
 
 # Appended to the notebook: what the kernel hands back once every cell has run.
 REPORT_CELL = """import json as _json
@@ -141,6 +142,14 @@ def _word2vec_summary(record: dict) -> list[str]:
     return lines + [f"{a['question']} {a['expected']}: rank {a['rank'] or '> 10'}" for a in record["analogies"]]
 
 
+def _sentiment_summary(record: dict) -> list[str]:
+    kept = record["epochs"][record["kept_epoch"] - 1]
+    return [f"validation accuracy by epoch: {[e['validation_accuracy'] for e in record['epochs']]}",
+            f"kept epoch {record['kept_epoch']} (validation accuracy {kept['validation_accuracy']}) after "
+            f"{record['train_seconds'] / 60:.1f} min of training; test accuracy {record['test_accuracy']} "
+            f"on {record['reviews']['test']:,} reviews, confusion {record['confusion']}"]
+
+
 def _script_summary(record: dict) -> list[str]:
     test = record["test_perplexity"]
     return [f"test perplexity: ScriptRNN {test['ScriptRNN']:.1f}, bigram (k={record['bigram_k']}) {test['bigram']:.1f}, "
@@ -152,7 +161,7 @@ def _script_summary(record: dict) -> list[str]:
 
 
 SUMMARIES = {"co2-forecast": _co2_summary, "rnn-from-scratch": _from_scratch_summary, "word2vec": _word2vec_summary,
-             "script-generation": _script_summary}
+             "sentiment-rnn": _sentiment_summary, "script-generation": _script_summary}
 
 
 if __name__ == "__main__":

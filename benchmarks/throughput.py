@@ -120,7 +120,10 @@ def sentiment_setup(config: dict, n_batches: int, device: torch.device) -> dict:
     pick = rng.permutation(len(tokens))[: n_batches * b]
     features = pad_features([vocab.encode(tokens[i]) for i in pick], s, keep=config["keep"])
     y = np.asarray(labels, dtype=np.float32)[pick]
-    # the loader review_loaders makes for training: shuffled (x, y) batches of a TensorDataset
+    # review_loaders(by_length=False)'s training loader: shuffled full rows of a TensorDataset. Every
+    # batch has the same width, so the loop and the bare step, which draw their batches in
+    # different passes, do the same work per step; what by-length batches save (they cut each
+    # batch to its longest review) shows in the training runs' epoch times, not here.
     train_loader = DataLoader(TensorDataset(torch.from_numpy(features), torch.from_numpy(y)),
                               batch_size=b, shuffle=True, generator=torch.Generator().manual_seed(0))
 

@@ -2,6 +2,7 @@
 
     python benchmarks/under_load.py                          # char-rnn and sentiment defaults
     python benchmarks/under_load.py --case char-rnn/default --setting "1 thread"
+    python benchmarks/under_load.py --scale 3 --tag spin3    # three times the steps, steadier
 
 A student's laptop always runs something else (the browser tab of JupyterLab, a
 video call). On a 2-core machine torch's default of two threads can slow down
@@ -34,6 +35,10 @@ SETTINGS = {
     "2 threads": {"OMP_NUM_THREADS": "2"},
     "1 thread": {"OMP_NUM_THREADS": "1"},
     "2 threads, OMP_WAIT_POLICY=PASSIVE": {"OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "PASSIVE"},
+    # libgomp (torch's OpenMP on Linux) spins this many times before a waiting thread sleeps;
+    # unset, it is 300,000 (PASSIVE is 0).
+    **{f"2 threads, GOMP_SPINCOUNT={n}": {"OMP_NUM_THREADS": "2", "GOMP_SPINCOUNT": str(n)}
+       for n in (100, 300, 1000, 3000, 10000, 30000)},
 }
 STEPS = {"char-rnn/default": 20, "sentiment/default": 6, "char-rnn/smoke": 2, "sentiment/smoke": 2}
 SPIN = "import time\nend = time.time() + {seconds}\nwhile time.time() < end:\n    pass\n"
@@ -90,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--case", action="append", choices=sorted(STEPS), help="default: char-rnn and sentiment defaults")
     parser.add_argument("--setting", action="append", choices=sorted(SETTINGS), help="default: all three")
+    parser.add_argument("--scale", type=int, default=1, help="time this many times the default number of steps (longer, steadier)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds before one measurement gives up")
     parser.add_argument("--one", help=argparse.SUPPRESS)      # child process
     parser.add_argument("--steps", type=int, help=argparse.SUPPRESS)
@@ -106,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         for setting in args.setting or list(SETTINGS):
             row = {"case": case_name, "setting": setting, "env": SETTINGS[setting]}
             for load in ("idle", "busy"):
-                row[load] = run_child(case_name, STEPS[case_name], SETTINGS[setting], load == "busy", args.timeout)
+                row[load] = run_child(case_name, STEPS[case_name] * args.scale, SETTINGS[setting], load == "busy", args.timeout)
             rows.append(row)
             print(f"{case_name}, {setting}: idle {row['idle']}, busy {row['busy']}", flush=True)
     result = {"benchmark": "under-load", "machine": describe(helpers.get_device()), "rows": rows}

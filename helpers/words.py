@@ -6,7 +6,10 @@ A review becomes a row of word ids in three steps:
   pad to a fixed length      -> int64 array (n_reviews, seq_length), left-padded with 0
 The notebook has students write the last two steps. Reviews are independent
 examples, so unlike a text stream they can be shuffled, and the hidden state
-starts from zero for every batch. word2vec reads the same reviews with the same
+starts from zero for every batch. The loaders put reviews of about the same
+length in one batch and cut it to its longest review (``LengthBatches``,
+``trim_padding``): most reviews are far shorter than ``seq_length``, and the
+LSTM would otherwise spend most of its time stepping through padding. word2vec reads the same reviews with the same
 tokenizer and puts aside the same kind of validation split (``stratified_split``).
 """
 from __future__ import annotations
@@ -152,6 +155,94 @@ def stratified_split(
     return np.flatnonzero(~is_val).astype(np.int64), val_idx
 
 
+class LengthBatches(torch.utils.data.Sampler):
+    """Batches of indices of reviews of about the same length (a ``batch_sampler``).
+
+    ``lengths``: the number of words of each review (``(features != 0).sum(1)``
+    for left-padded rows). With ``shuffle``, every pass draws a new order from
+    ``generator``, sorts each pool of ``pool`` consecutive batches' worth of
+    reviews by length, cuts the result into batches and shuffles the full
+    batches; the one partial batch, if any, comes last. Without ``shuffle``,
+    the reviews are sorted by length once (ties keep their order), shortest
+    first. Why: with ``trim_padding`` a batch is only as long as its longest
+    review, so reviews of one length share a batch and the LSTM steps through
+    little padding.
+    """
+
+    def __init__(self, lengths: torch.Tensor, batch_size: int, shuffle: bool,
+                 generator: torch.Generator | None = None, pool: int = 50) -> None:
+        self.lengths = torch.as_tensor(lengths)
+        self.batch_size = _checks.positive_int("batch_size", batch_size)
+        self.shuffle = shuffle
+        self.generator = generator
+        self.pool = _checks.positive_int("pool", pool) * self.batch_size
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.lengths)
+        if not self.shuffle:
+            order = torch.sort(self.lengths, stable=True).indices
+            yield from (order[i:i + self.batch_size].tolist() for i in range(0, n, self.batch_size))
+            return
+        order = torch.randperm(n, generator=self.generator)
+        pools = [order[i:i + self.pool] for i in range(0, n, self.pool)]
+        order = torch.cat([p[torch.sort(self.lengths[p], stable=True).indices] for p in pools])
+        batches = [order[i:i + self.batch_size].tolist() for i in range(0, n, self.batch_size)]
+        partial = [batches.pop()] if len(batches[-1]) < self.batch_size else []
+        for k in torch.randperm(len(batches), generator=self.generator).tolist():
+            yield batches[k]
+        yield from partial
+
+
+def trim_padding(batch: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """``collate_fn``: stack ``(x, y)`` pairs, then drop the columns that are padding in every review.
+
+    With left padding those are the first columns, so every review keeps all
+    its words and the last column is still each review's last word; the batch
+    becomes ``(batch, longest review in it)`` instead of ``(batch, seq_length)``.
+    """
+    x = torch.stack([row for row, _ in batch])
+    y = torch.stack([label for _, label in batch])
+    words = (x != PAD_ID).any(dim=0)
+    first = int(words.int().argmax()) if bool(words.any()) else x.shape[1] - 1   # keep one column
+    return x[:, first:], y
+
+
+def _loader(x: torch.Tensor, y: torch.Tensor, batch_size: int, shuffle: bool, seed: int,
+            by_length: bool) -> DataLoader:
+    generator = torch.Generator().manual_seed(seed) if shuffle else None
+    if not by_length:
+        return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle,
+                          drop_last=False, generator=generator)
+    batches = LengthBatches((x != PAD_ID).sum(dim=1), batch_size, shuffle, generator)
+    return DataLoader(TensorDataset(x, y), batch_sampler=batches, collate_fn=trim_padding)
+
+
+def review_loader(features: Any, labels: Any, batch_size: int, *, shuffle: bool = False,
+                  seed: int = 0, by_length: bool = True) -> DataLoader:
+    """A DataLoader of ``(x, y)`` batches over left-padded ``features`` and their 0/1 ``labels``.
+
+    ``by_length`` (the default): reviews of about the same length share a batch
+    (``LengthBatches``) and each batch is cut to its longest review
+    (``trim_padding``), so the model steps through little padding. Without it,
+    plain batches of full ``seq_length`` rows in the given (or a shuffled) order.
+    ``shuffle``: a new order every pass, drawn from a generator seeded with ``seed``.
+    """
+    _checks.positive_int("batch_size", batch_size)
+    _checks.seed(seed)
+    for name, flag in (("shuffle", shuffle), ("by_length", by_length)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {_checks._show(flag)}")
+    x = _feature_rows("features", features)
+    y = _binary_labels("labels", labels)
+    if len(x) != len(y):
+        raise ValueError(f"features and labels must have one label per review, got {len(x)} reviews "
+                         f"and {len(y)} labels")
+    return _loader(x, torch.from_numpy(y), batch_size, shuffle, seed, by_length)
+
+
 def review_loaders(
     train_features: Any,
     train_labels: Any,
@@ -161,6 +252,7 @@ def review_loaders(
     *,
     val_frac: float = 0.1,
     seed: int = 0,
+    by_length: bool = True,
 ) -> tuple[DataLoader, DataLoader, DataLoader]:
     """DataLoaders for training, validation and test reviews.
 
@@ -170,17 +262,25 @@ def review_loaders(
     a seeded, label-balanced share of the *training* reviews (the test reviews
     are kept for the very end).
 
-    Every loader yields ``(x, y)``: ``x`` int64 ``(batch, seq_length)``, ``y``
+    Every loader yields ``(x, y)``: ``x`` int64 ``(batch, length)``, ``y``
     float32 ``(batch,)`` (the form ``BCEWithLogitsLoss`` wants). The last batch
     holds the remainder when ``n`` is not a multiple of ``batch_size``
     (``drop_last=False``: every review is seen), so a model must cope with any
     batch size. The training loader reshuffles every epoch, in an order drawn
     from its own generator seeded with ``seed`` (reproducible, and untouched by
-    other code's random numbers); validation and test keep their order.
-    No lengths are returned: with left padding the last column is always the
-    last real word, so nothing needs packing.
+    other code's random numbers).
+
+    ``by_length`` (the default; see ``review_loader``): each batch holds reviews
+    of about the same length and is cut to its longest one, so ``x`` is
+    ``(batch, longest review in the batch)``; validation and test reviews come
+    sorted by length, shortest first. With ``by_length=False``, every ``x`` is
+    ``(batch, seq_length)`` and validation and test keep their order.
+    No lengths are returned: with left padding the last column is always each
+    review's last word, so nothing needs packing.
     """
     _checks.positive_int("batch_size", batch_size)
+    if not isinstance(by_length, bool):
+        raise TypeError(f"by_length must be True or False, got {_checks._show(by_length)}")
     x_train = _feature_rows("train_features", train_features)
     y_train = _binary_labels("train_labels", train_labels)
     x_test = _feature_rows("test_features", test_features)
@@ -196,13 +296,8 @@ def review_loaders(
     train_idx, val_idx = (torch.from_numpy(i) for i in stratified_split(y_train, val_frac, seed))
     y_train_t = torch.from_numpy(y_train)
 
-    def loader(x: torch.Tensor, y: torch.Tensor, shuffle: bool) -> DataLoader:
-        generator = torch.Generator().manual_seed(seed) if shuffle else None
-        return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle,
-                          drop_last=False, generator=generator)
-
     return (
-        loader(x_train[train_idx], y_train_t[train_idx], True),
-        loader(x_train[val_idx], y_train_t[val_idx], False),
-        loader(x_test, torch.from_numpy(y_test), False),
+        _loader(x_train[train_idx], y_train_t[train_idx], batch_size, True, seed, by_length),
+        _loader(x_train[val_idx], y_train_t[val_idx], batch_size, False, seed, by_length),
+        _loader(x_test, torch.from_numpy(y_test), batch_size, False, seed, by_length),
     )

@@ -402,9 +402,10 @@ def predict_review(
 
     The review goes through the training pipeline: ``tokenize``,
     ``vocab.encode`` (words never seen in training become ``1``, unknown),
-    ``pad_features(..., seq_length, keep)`` (left padding; only the first
-    ``seq_length`` words are read, or the last ones with ``keep="last"``: use
-    what the model was trained with); then ``sigmoid`` of the model's logit, in
+    the first ``seq_length`` ids (or the last ones with ``keep="last"``: use
+    what the model was trained with) as one row ``(1, n)`` without padding (the
+    training batches are cut to their longest review, so the model has rarely
+    read long runs of padding); then ``sigmoid`` of the model's logit, in
     eval mode, on ``device`` (the model's; the default). ``vocab``: a ``WordVocab``,
     or a plain dict word -> id (unknown words -> 1).
 
@@ -433,7 +434,10 @@ def predict_review(
     if not tokens:
         return 0.5
     device = _device(model, device)
-    x = torch.from_numpy(pad_features([encode(tokens)], seq_length, keep)).to(device)
+    _checks.one_of("keep", keep, ("first", "last"))
+    ids = encode(tokens)
+    ids = ids[:seq_length] if keep == "first" else ids[-seq_length:]
+    x = torch.tensor([ids], dtype=torch.int64, device=device)
     was_training = model.training
     model.eval()
     try:

@@ -143,6 +143,23 @@ def test_word2vec_benchmark_reads_the_comparison_from_the_notebook(tmp_path):
     assert result["neighbours"] and all(len(n) == 6 for n in result["neighbours"].values())
 
 
+@pytest.mark.skipif(not _have("imdb"), reason="the IMDB reviews are not in the data folder (set RNN_DATA_DIR)")
+def test_sentiment_benchmark_reads_the_curves_and_the_test_score_from_the_notebook(tmp_path):
+    proc = _bench("notebook_results.py", "sentiment-rnn", "--smoke", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads((tmp_path / "sentiment-rnn-smoke-cpu.json").read_text())
+    assert (tmp_path / "sentiment-rnn-smoke-cpu.png").stat().st_size > 0
+    assert result["notebook"] == "solutions/sentiment-rnn/Sentiment_RNN_Exercise.ipynb" and result["smoke"] is True
+    epochs = result["epochs"]
+    assert [e["epoch"] for e in epochs] == list(range(1, result["settings"]["EPOCHS"] + 1))
+    assert all(0 <= e["validation_accuracy"] <= 1 and e["validation_loss"] > 0 for e in epochs)
+    # the kept epoch is the one with the lowest validation loss
+    assert epochs[result["kept_epoch"] - 1]["validation_loss"] == min(e["validation_loss"] for e in epochs)
+    (tn, fp), (fn, tp) = result["confusion"]
+    assert tn + fp + fn + tp == result["reviews"]["test"] > 0
+    assert result["test_accuracy"] == pytest.approx((tn + tp) / result["reviews"]["test"], abs=1e-4)
+
+
 @pytest.mark.skipif(not _have("shakespeare"), reason="tiny Shakespeare is not in the data folder (set RNN_DATA_DIR)")
 def test_script_generation_benchmark_reads_perplexities_and_a_scene(tmp_path):
     proc = _bench("notebook_results.py", "script-generation", "--smoke", "--out", str(tmp_path))

@@ -296,7 +296,7 @@ def test_predict_review_on_the_trained_model(trained):
 def test_predict_review_matches_the_pipeline(trained):
     model, vocab, seq = trained["model"], trained["vocab"], trained["seq"]
     review = "It was a bad, bad story; the actor was good."
-    x = torch.from_numpy(pad_features([vocab.encode(tokenize(review))], seq))
+    x = torch.tensor([vocab.encode(tokenize(review))])   # one review: no padding
     with torch.no_grad():
         expected = torch.sigmoid(model.eval()(x)[0]).item()
     assert predict_review(model, review, vocab, seq) == pytest.approx(expected, abs=1e-6)
@@ -334,7 +334,7 @@ def test_predict_review_all_unknown_gets_the_models_answer():
     model = LastWord().train()
     vocab = WordVocab(["good", "bad"])
     p = predict_review(model, "Quux florp!", vocab, 4)
-    assert model.seen[-1].tolist() == [[0, 0, UNK_ID, UNK_ID]]
+    assert model.seen[-1].tolist() == [[UNK_ID, UNK_ID]]   # the review's own ids, no padding
     assert model.seen[-1].dtype == torch.int64
     assert p == pytest.approx(torch.sigmoid(torch.tensor(UNK_ID - 3.0)).item())
     assert model.training  # mode restored

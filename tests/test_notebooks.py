@@ -184,6 +184,21 @@ def test_first_code_cell_is_the_locked_setup(solution):
     assert "_untouched = helpers.grading.watch_libraries(globals())" in first.source
 
 
+LONG_TRAINING = ("char-rnn", "sentiment-rnn", "word2vec", "script-generation")
+
+
+@pytest.mark.parametrize("assignment", LONG_TRAINING)
+def test_long_training_notebooks_shorten_the_thread_spin_before_torch_loads(assignment):
+    """libgomp reads GOMP_SPINCOUNT once, when torch loads it: the setting must come first
+    (benchmarks/README.md, "Thread settings under load")."""
+    (solution,) = sorted((ROOT / "solutions" / assignment).glob("*.ipynb"))
+    first = next(c for c in read(solution).cells if c.cell_type == "code").source
+    setting = 'os.environ.setdefault("GOMP_SPINCOUNT", "1000")'
+    assert setting in first, f"{solution.name}: the setup cell should set {setting}"
+    assert first.index(setting) < first.index("import torch") and first.index("import os") < first.index(setting)
+    assert "import torch" not in first[: first.index(setting)] and "helpers" not in first[: first.index(setting)]
+
+
 def _hidden_blocks(source: str) -> list[list[str]]:
     return [[line.strip() for line in block.splitlines() if line.strip()]
             for block in re.findall(rf"{HIDDEN_BEGIN}(.*?){HIDDEN_END}", source, flags=re.S)]

@@ -181,3 +181,117 @@ def test_loaders_reject_bad_input(change, error, message):
     args.update(change)
     with pytest.raises(error, match=message):
         review_loaders(**args)
+
+
+# --- batches by length ------------------------------------------------------------
+
+def _ragged(n: int, seq: int = 30, seed: int = 0):
+    """``n`` left-padded reviews of 1 to ``seq`` words; each review's last id is its row number + 1000."""
+    rng = np.random.default_rng(seed)
+    features = np.zeros((n, seq), dtype=np.int64)
+    lengths = rng.integers(1, seq + 1, size=n)
+    for i, length in enumerate(lengths):
+        features[i, seq - length:] = rng.integers(2, 50, size=length)
+        features[i, -1] = 1000 + i
+    labels = [int(v) for v in rng.integers(0, 2, size=n)]
+    return features, labels, lengths
+
+
+def _batches(loader):
+    """(row numbers, lengths of the rows, width of x, labels) of each batch."""
+    out = []
+    for x, y in loader:
+        rows = (x[:, -1] - 1000).tolist()
+        out.append((rows, (x != 0).sum(1).tolist(), x.shape[1], y.tolist()))
+    return out
+
+
+def test_by_length_batches_are_cut_to_their_longest_review_and_keep_every_word():
+    features, labels, lengths = _ragged(200)
+    train, val, test = review_loaders(features, labels, features[:40], labels[:40], 16, val_frac=0.2, seed=1)
+    train_idx, _ = stratified_split(labels, 0.2, seed=1)
+    seen = []
+    for loader, rows_of in ((train, train_idx), (val, None), (test, np.arange(40))):
+        for x, y in loader:
+            assert x.dtype == torch.int64 and y.dtype == torch.float32
+            assert (x[:, 0] != 0).any(), "the first column holds a word: nothing but padding was cut"
+            for row, label in zip(x, y):
+                i = int(row[-1]) - 1000        # the last column is still each review's last word
+                original = features[i]
+                assert row.tolist() == original[len(original) - x.shape[1]:].tolist()
+                assert original[: len(original) - x.shape[1]].sum() == 0   # only padding was dropped
+                assert float(label) == labels[i]
+                if loader is train:
+                    seen.append(i)
+    assert sorted(seen) == train_idx.tolist()   # every training review once per epoch
+
+
+def test_by_length_training_batches_hold_neighbours_in_length_and_reshuffle():
+    features, labels, lengths = _ragged(160)
+    train = review_loaders(features, labels, features[:8], labels[:8], 16, val_frac=0.1, seed=4)[0]
+    first = _batches(train)
+    # 144 training reviews are one pool (50 batches' worth): the batches cut one length-sorted order
+    spans = sorted((min(b[1]), max(b[1])) for b in first)
+    assert all(high <= next_low for (_, high), (next_low, _) in zip(spans, spans[1:]))
+    assert [len(b[0]) for b in first] == [16] * 9   # 144 = 9 * 16
+    assert [b[2] for b in first] == [max(b[1]) for b in first]
+    second = _batches(train)
+    assert [b[0] for b in second] != [b[0] for b in first]           # a new order every epoch
+    again = review_loaders(features, labels, features[:8], labels[:8], 16, val_frac=0.1, seed=4)[0]
+    torch.manual_seed(123)   # the global generator plays no part
+    assert _batches(again) == first and _batches(again) == second
+
+
+def test_by_length_validation_and_test_come_sorted_shortest_first():
+    features, labels, lengths = _ragged(100)
+    _, val, test = review_loaders(features, labels, features, labels, 8, val_frac=0.3, seed=0)
+    order = [i for b in _batches(test) for i in b[0]]
+    assert order == sorted(range(100), key=lambda i: (lengths[i], i))   # ties keep their order
+    assert [len(b[0]) for b in _batches(test)] == [8] * 12 + [4]
+
+
+def test_by_length_pools_keep_the_one_partial_batch_last():
+    features, labels, _ = _ragged(1000, seq=10)
+    train = review_loaders(features, labels, features[:5], labels[:5], 7, val_frac=0.1, seed=0)[0]
+    sizes = [len(y) for _, y in train]
+    assert sizes == [7] * 128 + [4] and len(train) == 129   # 900 = 128 * 7 + 4, over three pools
+
+
+def test_without_by_length_batches_are_full_rows_in_order():
+    features, labels, _ = _ragged(50)
+    _, val, test = review_loaders(features, labels, features, labels, 8, by_length=False)
+    assert [x.shape[1] for x, _ in test] == [30] * 7
+    assert [i for b in _batches(test) for i in b[0]] == list(range(50))
+
+
+def test_trim_padding_keeps_one_column_of_a_batch_of_padding():
+    from helpers.words import trim_padding
+
+    x, y = trim_padding([(torch.zeros(5, dtype=torch.int64), torch.tensor(1.0))] * 2)
+    assert x.shape == (2, 1) and y.tolist() == [1.0, 1.0]
+    x, _ = trim_padding([(torch.tensor([0, 0, 3, 4]), torch.tensor(0.0)), (torch.tensor([0, 5, 6, 7]), torch.tensor(1.0))])
+    assert x.tolist() == [[0, 3, 4], [5, 6, 7]]
+
+
+@pytest.mark.parametrize("change, error, message", [
+    (dict(labels=[0, 1]), ValueError, "features and labels must have one label per review, got 4 reviews and 2 labels"),
+    (dict(by_length="yes"), TypeError, "by_length must be True or False, got 'yes'"),
+    (dict(shuffle=1), TypeError, "shuffle must be True or False, got 1"),
+    (dict(batch_size=0), ValueError, "batch_size must be a positive int"),
+    (dict(features=np.ones(4, dtype=np.int64)), ValueError, r"features must be 2-D \(n_reviews, seq_length\)"),
+])
+def test_review_loader_rejects_bad_input(change, error, message):
+    from helpers.words import review_loader
+
+    args = dict(features=np.ones((4, 3), dtype=np.int64), labels=[0, 1, 1, 0], batch_size=2)
+    args.update(change)
+    with pytest.raises(error, match=message):
+        review_loader(**args)
+
+
+def test_review_loader_on_a_slice_of_a_training_set():
+    from helpers.words import review_loader
+
+    features, labels, lengths = _ragged(40)
+    loader = review_loader(torch.from_numpy(features[:20]), torch.tensor(labels[:20], dtype=torch.float32), 6)
+    assert [i for b in _batches(loader) for i in b[0]] == sorted(range(20), key=lambda i: (lengths[i], i))

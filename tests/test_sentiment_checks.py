@@ -239,7 +239,7 @@ def small_model():
     return ReferenceModel(len(vocab), 8, 8, n_layers=1, drop_prob=0.2), dict(vocab.word2int)
 
 
-def make_predict(model_vocab, seq_length, keep="first", *, empty=0.5, end_mode=None, tensor=False):
+def make_predict(model_vocab, seq_length, keep="first", *, empty=0.5, end_mode=None, tensor=False, pad=False):
     """A predict like the notebook's; the keyword arguments plant one mistake each."""
     model, vocab = model_vocab
 
@@ -247,7 +247,10 @@ def make_predict(model_vocab, seq_length, keep="first", *, empty=0.5, end_mode=N
         ids = [vocab.get(w, UNK_ID) for w in tokenize(review)]
         if not ids:
             return empty
-        x = torch.from_numpy(pad_features([ids], seq_length, keep))
+        if pad:   # the old spec: left padding to seq_length
+            x = torch.from_numpy(pad_features([ids], seq_length, keep))
+        else:     # one review, no padding
+            x = torch.tensor([ids[:seq_length] if keep == "first" else ids[-seq_length:]])
         was = net.training
         net.eval()
         with torch.no_grad():
@@ -268,6 +271,7 @@ def test_predict_check_passes_a_right_answer(small_model, capsys):
 @pytest.mark.parametrize("kwargs, words", [
     (dict(empty=0.0), "return 0.5"),
     (dict(keep="first"), r"should be \d\.\d{4}, got"),  # trained with "last"
+    (dict(pad=True), r"should be \d\.\d{4}, got .* without padding"),
     (dict(end_mode=True), r"mode it found it \(eval mode here\)"),
     (dict(end_mode=False), r"mode it found it \(train mode here\)"),
     (dict(empty=np.float32(0.5)), "Python float"),

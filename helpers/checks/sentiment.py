@@ -186,7 +186,8 @@ def check_predict(predict: Callable[..., Any], net: nn.Module, vocab_to_int: dic
     ``vocab_to_int``, ``seq_length`` and ``keep`` are what the notebook trained
     with. Each answer must be a Python float, 0.5 for a review with no words,
     and otherwise the sigmoid of the model's logit for the review's words
-    (unknown words 1), left-padded with 0 to ``seq_length``, read in eval mode;
+    (unknown words 1, the first or last ``seq_length`` of them as ``keep``
+    says) as one row without padding, read in eval mode;
     the model must be left in the mode it was found in.
     """
     reviews = ["A wonderful film, I loved every minute.", "Dull. Boring, and far too long!",
@@ -208,11 +209,12 @@ def check_predict(predict: Callable[..., Any], net: nn.Module, vocab_to_int: dic
             want, hint = 0.5, " A review with no words has no evidence either way: return 0.5."
             if words:
                 words = words[-seq_length:] if keep == "last" else words[:seq_length]
-                row = torch.tensor([[0] * (seq_length - len(words)) + words], device=device)
+                row = torch.tensor([words], device=device)
                 with eval_mode(net), torch.no_grad():
                     want = torch.sigmoid(net(row)[0].reshape(-1)[0]).item()
-                hint = (f" Tokenize, encode (unknown words -> 1), keep the {keep} {seq_length} ids, pad on "
-                        "the left, run the model in eval mode and apply a sigmoid to the logit.")
+                hint = (f" Tokenize, encode (unknown words -> 1), keep the {keep} {seq_length} ids, make them "
+                        "one row (1, n) without padding, run the model in eval mode and apply a sigmoid to "
+                        "the logit.")
             if abs(got - want) > 1e-4:
                 _fail(f"predict(net, {review[:40]!r}) should be {want:.4f}, got {got:.4f}.{hint}")
     finally:
