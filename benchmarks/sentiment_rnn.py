@@ -94,8 +94,9 @@ CONFIGS = {
     "bucket-h256-600": dict(min_freq=5, seq_length=600, keep="last", embedding_dim=128, hidden_dim=256,
                             n_layers=1, drop_prob=0.5, bidirectional=False, batch_size=50, lr=2e-3,
                             lr_end=1e-4, epochs=5),
-    # Second round: both above overfit from epoch 4 (training loss 0.20 -> 0.05, validation loss
-    # up), so less room to memorise: more dropout, a smaller embedding or vocabulary, 6 epochs.
+    # Second round: both above stop improving on validation after epoch 4 (bucket-h128-800: training
+    # loss 0.20 -> 0.05, validation loss up), so less room to memorise: more dropout, a smaller
+    # embedding or vocabulary, 6 epochs.
     "bucket-h128-800-d05-mf10": dict(min_freq=10, seq_length=800, keep="last", embedding_dim=128,
                                      hidden_dim=128, n_layers=1, drop_prob=0.5, bidirectional=False,
                                      batch_size=50, lr=2e-3, lr_end=1e-4, epochs=6),

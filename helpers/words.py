@@ -172,7 +172,16 @@ class LengthBatches(torch.utils.data.Sampler):
     def __init__(self, lengths: torch.Tensor, batch_size: int, shuffle: bool,
                  generator: torch.Generator | None = None, pool: int = 50) -> None:
         self.lengths = torch.as_tensor(lengths)
+        if self.lengths.dim() != 1 or self.lengths.is_floating_point():
+            raise ValueError(f"lengths must be a 1-D tensor of ints, one per review, got shape "
+                             f"{tuple(self.lengths.shape)} of {self.lengths.dtype}")
         self.batch_size = _checks.positive_int("batch_size", batch_size)
+        if not isinstance(shuffle, bool):
+            raise TypeError(f"shuffle must be True or False, got {_checks._show(shuffle)}")
+        if shuffle and not isinstance(generator, torch.Generator):
+            # its own generator: shuffling must not draw from (and shift) torch's global one
+            raise TypeError(f"generator must be a torch.Generator when shuffle is True, got "
+                            f"{_checks._show(generator)}")
         self.shuffle = shuffle
         self.generator = generator
         self.pool = _checks.positive_int("pool", pool) * self.batch_size
@@ -182,6 +191,8 @@ class LengthBatches(torch.utils.data.Sampler):
 
     def __iter__(self):
         n = len(self.lengths)
+        if n == 0:
+            return
         if not self.shuffle:
             order = torch.sort(self.lengths, stable=True).indices
             yield from (order[i:i + self.batch_size].tolist() for i in range(0, n, self.batch_size))
@@ -217,7 +228,9 @@ def _loader(x: torch.Tensor, y: torch.Tensor, batch_size: int, shuffle: bool, se
         return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle,
                           drop_last=False, generator=generator)
     batches = LengthBatches((x != PAD_ID).sum(dim=1), batch_size, shuffle, generator)
-    return DataLoader(TensorDataset(x, y), batch_sampler=batches, collate_fn=trim_padding)
+    # generator=: a DataLoader draws a seed for each pass from it, else from torch's global one
+    return DataLoader(TensorDataset(x, y), batch_sampler=batches, collate_fn=trim_padding,
+                      generator=generator)
 
 
 def review_loader(features: Any, labels: Any, batch_size: int, *, shuffle: bool = False,

@@ -430,11 +430,11 @@ def predict_review(
         raise TypeError(f"seq_length must be a positive int, got {_checks._show(seq_length)}")
     if seq_length <= 0:
         raise ValueError(f"seq_length must be a positive int, got {seq_length}")
+    _checks.one_of("keep", keep, ("first", "last"))
     tokens = tokenize(review)
     if not tokens:
         return 0.5
     device = _device(model, device)
-    _checks.one_of("keep", keep, ("first", "last"))
     ids = encode(tokens)
     ids = ids[:seq_length] if keep == "first" else ids[-seq_length:]
     x = torch.tensor([ids], dtype=torch.int64, device=device)

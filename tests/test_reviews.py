@@ -295,3 +295,40 @@ def test_review_loader_on_a_slice_of_a_training_set():
     features, labels, lengths = _ragged(40)
     loader = review_loader(torch.from_numpy(features[:20]), torch.tensor(labels[:20], dtype=torch.float32), 6)
     assert [i for b in _batches(loader) for i in b[0]] == sorted(range(20), key=lambda i: (lengths[i], i))
+
+
+def test_a_pass_over_the_training_loader_leaves_torchs_global_generator_alone():
+    features, labels, _ = _ragged(60)
+    for by_length in (True, False):
+        train = review_loaders(features, labels, features, labels, 8, seed=0, by_length=by_length)[0]
+        torch.manual_seed(5)
+        want = torch.rand(3)
+        torch.manual_seed(5)
+        for _ in train:
+            pass
+        assert torch.equal(torch.rand(3), want), f"by_length={by_length}"
+
+
+@pytest.mark.parametrize("args, error, message", [
+    (dict(lengths=torch.ones(3, 2, dtype=torch.int64)), ValueError, r"lengths must be a 1-D tensor of ints, one per review, got shape \(3, 2\)"),
+    (dict(lengths=torch.ones(3)), ValueError, "lengths must be a 1-D tensor of ints"),
+    (dict(shuffle="no"), TypeError, "shuffle must be True or False, got 'no'"),
+    (dict(generator=None), TypeError, "generator must be a torch.Generator when shuffle is True, got None"),
+    (dict(generator=7), TypeError, "generator must be a torch.Generator when shuffle is True, got 7"),
+    (dict(batch_size=-1), ValueError, "batch_size must be a positive int"),
+])
+def test_length_batches_reject_bad_input(args, error, message):
+    from helpers.words import LengthBatches
+
+    call = dict(lengths=torch.tensor([3, 1, 2]), batch_size=2, shuffle=True, generator=torch.Generator())
+    call.update(args)
+    with pytest.raises(error, match=message):
+        LengthBatches(**call)
+
+
+def test_length_batches_of_no_reviews_are_no_batches():
+    from helpers.words import LengthBatches
+
+    for shuffle in (True, False):
+        batches = LengthBatches(torch.zeros(0, dtype=torch.int64), 4, shuffle, torch.Generator())
+        assert list(batches) == [] and len(batches) == 0

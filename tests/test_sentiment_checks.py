@@ -285,3 +285,9 @@ def test_predict_check_explains_mistakes(small_model, kwargs, words):
     with pytest.raises(AssertionError, match=words):
         checks.check_predict(make_predict(small_model, 6, **options), model, vocab, 6, "last")
     assert not model.training, "the check puts the model back as it found it"
+
+
+def test_predict_check_fails_a_nan(small_model):
+    model, vocab = small_model
+    with pytest.raises(AssertionError, match=r"should be \d\.\d{4}, got nan"):
+        checks.check_predict(lambda net, review: float("nan"), model, vocab, 6, "last")

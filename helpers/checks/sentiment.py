@@ -215,7 +215,7 @@ def check_predict(predict: Callable[..., Any], net: nn.Module, vocab_to_int: dic
                 hint = (f" Tokenize, encode (unknown words -> 1), keep the {keep} {seq_length} ids, make them "
                         "one row (1, n) without padding, run the model in eval mode and apply a sigmoid to "
                         "the logit.")
-            if abs(got - want) > 1e-4:
+            if not abs(got - want) <= 1e-4:   # not ">": a nan must fail too
                 _fail(f"predict(net, {review[:40]!r}) should be {want:.4f}, got {got:.4f}.{hint}")
     finally:
         net.train(mode_before)
