@@ -38,8 +38,9 @@ from machine import describe  # noqa: E402
 
 # "default" is what the notebook's Settings cell uses on a CPU laptop: the
 # candidate "bucket-h128-800", chosen on validation accuracy among the by-length
-# candidates below (until 2026-11-30 it was "last-cos-600", trained on full rows). FULL names the GPU configuration the README reports, also
-# chosen on validation accuracy. keep="last": a review longer than seq_length
+# candidates below (until 2026-11-30 it was "last-cos-600", trained on full
+# rows). FULL names the GPU configuration the README reports, also chosen on
+# validation accuracy. keep="last": a review longer than seq_length
 # keeps its ending instead of its beginning.
 FULL = "full-e"
 

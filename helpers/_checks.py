@@ -29,6 +29,13 @@ def positive_int(name: str, value: Any) -> int:
     return value
 
 
+def flag(name: str, value: Any) -> bool:
+    """Return ``value`` if it is ``True`` or ``False`` (not 1, not "yes"), else raise naming ``name``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {_show(value)}")
+    return value
+
+
 def count(name: str, value: Any) -> int:
     """Return ``value`` if it is an int >= 0, else raise naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int):

@@ -246,10 +246,8 @@ def fetch(
     """
     entry = _entry(name)
     url = dataset_url(name, base_url)
-    if not isinstance(download, bool):
-        raise TypeError(f"download must be True or False, got {_checks._show(download)}")
-    if not isinstance(progress, bool):
-        raise TypeError(f"progress must be True or False, got {_checks._show(progress)}")
+    _checks.flag("download", download)
+    _checks.flag("progress", progress)
     _checks.positive_number("timeout", timeout)
     folder = data_dir()
     paths = {f: folder / f for f in entry.files}

@@ -9,8 +9,9 @@ examples, so unlike a text stream they can be shuffled, and the hidden state
 starts from zero for every batch. The loaders put reviews of about the same
 length in one batch and cut it to its longest review (``LengthBatches``,
 ``trim_padding``): most reviews are far shorter than ``seq_length``, and the
-LSTM would otherwise spend most of its time stepping through padding. word2vec reads the same reviews with the same
-tokenizer and puts aside the same kind of validation split (``stratified_split``).
+LSTM would otherwise spend most of its time stepping through padding.
+word2vec reads the same reviews with the same tokenizer and puts aside the
+same kind of validation split (``stratified_split``).
 """
 from __future__ import annotations
 
@@ -176,9 +177,7 @@ class LengthBatches(torch.utils.data.Sampler):
             raise ValueError(f"lengths must be a 1-D tensor of ints, one per review, got shape "
                              f"{tuple(self.lengths.shape)} of {self.lengths.dtype}")
         self.batch_size = _checks.positive_int("batch_size", batch_size)
-        if not isinstance(shuffle, bool):
-            raise TypeError(f"shuffle must be True or False, got {_checks._show(shuffle)}")
-        if shuffle and not isinstance(generator, torch.Generator):
+        if _checks.flag("shuffle", shuffle) and not isinstance(generator, torch.Generator):
             # its own generator: shuffling must not draw from (and shift) torch's global one
             raise TypeError(f"generator must be a torch.Generator when shuffle is True, got "
                             f"{_checks._show(generator)}")
@@ -245,9 +244,8 @@ def review_loader(features: Any, labels: Any, batch_size: int, *, shuffle: bool 
     """
     _checks.positive_int("batch_size", batch_size)
     _checks.seed(seed)
-    for name, flag in (("shuffle", shuffle), ("by_length", by_length)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be True or False, got {_checks._show(flag)}")
+    _checks.flag("shuffle", shuffle)
+    _checks.flag("by_length", by_length)
     x = _feature_rows("features", features)
     y = _binary_labels("labels", labels)
     if len(x) != len(y):
@@ -292,8 +290,7 @@ def review_loaders(
     review's last word, so nothing needs packing.
     """
     _checks.positive_int("batch_size", batch_size)
-    if not isinstance(by_length, bool):
-        raise TypeError(f"by_length must be True or False, got {_checks._show(by_length)}")
+    _checks.flag("by_length", by_length)
     x_train = _feature_rows("train_features", train_features)
     y_train = _binary_labels("train_labels", train_labels)
     x_test = _feature_rows("test_features", test_features)

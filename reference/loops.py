@@ -221,8 +221,7 @@ def fit_classifier(
     _checks.model("model", model)
     _checks.positive_int("epochs", epochs)
     _checks.positive_number("clip", clip)
-    if not isinstance(flush_denormal, bool):
-        raise TypeError(f"flush_denormal must be True or False, got {_checks._show(flush_denormal)}")
+    _checks.flag("flush_denormal", flush_denormal)
     if lr_end is not None and not hasattr(train_loader, "__len__"):
         raise TypeError(f"lr_end needs a train_loader with a length (a DataLoader or a list), "
                         f"got {_checks._show(train_loader)}")

@@ -307,8 +307,7 @@ class SentimentRNN(nn.Module):
             raise TypeError(f"drop_prob must be a number in [0, 1), got {_checks._show(drop_prob)}")
         if not 0 <= drop_prob < 1:
             raise ValueError(f"drop_prob must be a number in [0, 1), got {drop_prob!r}")
-        if not isinstance(bidirectional, bool):
-            raise TypeError(f"bidirectional must be True or False, got {_checks._show(bidirectional)}")
+        _checks.flag("bidirectional", bidirectional)
         self.drop_prob = float(drop_prob)
         self.bidirectional = bidirectional
         self.pool = _checks.one_of("pool", pool, ("last", "max"))
