@@ -38,7 +38,7 @@ CONFIGS = {
     "full": dict(n_hidden=512, n_layers=2, drop_prob=0.5, batch_size=128, seq_length=100,
                  lr=2e-3, lr_end=5e-5, epochs=40, clip=5.0),
     # The default's recipe with as many epochs as fit 15 minutes of training on the 2-core AMD
-    # EPYC machine (about 86 s an epoch there), the budget of the issue "Faster training where
+    # EPYC machine (measured: 92 s an epoch there, validation included), the budget of the issue "Faster training where
     # students wait": what a student on such a laptop gets within it.
     "budget-15": dict(n_hidden=256, n_layers=2, drop_prob=0.1, batch_size=32, seq_length=50,
                       lr=3e-3, lr_end=1e-4, epochs=10, clip=5.0),

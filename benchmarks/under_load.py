@@ -11,8 +11,8 @@ waits for the other at every parallel region. For each thread setting below and
 each case, this runs the notebook's own training loop (``reference.loops``, as
 ``throughput.py`` times it) in a fresh process twice: on the idle machine, and
 with one core kept busy by a spinning process that this command starts and
-stops. Writes results/under-load-<device>.json and .md (steps per second and
-the slowdown under load).
+stops. Writes results/under-load-<device>[-<tag>].json and .md (steps per
+second and the slowdown under load).
 """
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def table(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--case", action="append", choices=sorted(STEPS), help="default: char-rnn and sentiment defaults")
-    parser.add_argument("--setting", action="append", choices=sorted(SETTINGS), help="default: all three")
+    parser.add_argument("--setting", action="append", choices=sorted(SETTINGS), help="default: every setting above")
     parser.add_argument("--scale", type=int, default=1, help="time this many times the default number of steps (longer, steadier)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds before one measurement gives up")
     parser.add_argument("--one", help=argparse.SUPPRESS)      # child process
