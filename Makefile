@@ -1,5 +1,5 @@
 # Instructor shortcuts; every target is one nbgrader command run from the repo root.
-.PHONY: notebooks bundle
+.PHONY: notebooks bundle lock
 
 # Regenerate the student versions in notebooks/ from solutions/ (never edit notebooks/ by hand).
 notebooks:
@@ -8,3 +8,9 @@ notebooks:
 # Build the student bundle (dist/rnn-course-student/ and its .zip): all a graded cohort receives.
 bundle:
 	rnn-course bundle
+
+# Re-resolve requirements.lock, the versions the set-up installs and CI tests, for Linux, macOS
+# and Windows from pyproject.toml; commit it once the tests pass with it (README: "The lock").
+lock:
+	uv pip compile pyproject.toml --extra dev --extra instructor --universal --python-version 3.11 \
+		--upgrade --custom-compile-command "make lock" --output-file requirements.lock

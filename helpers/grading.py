@@ -1,15 +1,20 @@
 """What a notebook's first cell records so that grading can trust the libraries.
 
 Every graded notebook starts with a locked cell that imports the libraries and
-calls ``watch_libraries(globals())``. Nothing a student writes has run yet at
-that point, so the call can record what ``numpy``, ``torch``, ``helpers`` and
-the builtins look like untouched. It returns a function; the hidden tests
-call it before and after they run, and it fails when anything it recorded was
-replaced since (``np.array_equal = lambda *a: True``, a check switched off, a
-module swapped in ``sys.modules``, a name of the first cell rebound, a builtin
-shadowed, the instructor's reference answers imported), so work that passed
-only by changing the libraries or borrowing answers earns nothing. From the
-first cell on, importing the instructor-only packages (``reference``...) fails.
+calls ``watch_libraries(globals())``. When a notebook is graded, no code runs
+before that cell (the grader skips any code cell put above it), so the call
+records what ``numpy``, ``torch``, ``helpers`` and the builtins look like
+untouched. It returns a function; the hidden tests call it before and after
+they run, and it fails when anything it recorded was replaced since
+(``np.array_equal = lambda *a: True``, a check switched off, a module swapped
+in ``sys.modules``, a name of the first cell rebound, a builtin shadowed, the
+instructor's reference answers imported), so work that passed only by
+changing the libraries or borrowing answers earns nothing. From the first cell
+on, importing the instructor-only packages (``reference``...) fails.
+
+It compares objects by identity and reads no counter of IPython or ipykernel,
+whose meaning may change between releases (``tests/test_grading_guard.py``
+runs it in a real kernel of the installed releases).
 
 This is a tripwire, not a sandbox: code that sets out to defeat it can, and
 that is what the instructor's integrity report (which reads the submitted
@@ -137,12 +142,6 @@ def _shell_changes(before: list[tuple[str, Any]]) -> list[str]:
     return [f"{what} was changed" for (what, old), (_, new) in zip(before, now) if old is not new]
 
 
-def _first_cell() -> bool:
-    """Whether the cell running now is the first one the kernel executes."""
-    shell = getattr(builtins, "get_ipython", lambda: None)()
-    return shell is None or getattr(shell, "execution_count", 1) <= 1
-
-
 def _shadowing(modules: dict[str, ModuleType], folder: Path) -> list[str]:
     """Watched modules loaded from the notebook's own folder (a file that shadows a library)."""
     found = []
@@ -173,8 +172,6 @@ def watch_libraries(namespace: dict[str, Any]) -> Callable[[], None]:
     methods = {cls: dict(vars(cls)) for cls in _CLASSES}
     names = {k: v for k, v in namespace.items() if not k.startswith("_") or k in ("__builtins__",)}
     problems_at_start = _shadowing(modules, Path.cwd().resolve())
-    if not _first_cell():
-        problems_at_start.append("the first cell was not the first to run (restart the kernel and run all cells)")
     bare = {name: vars(builtins)[name] for name in _BUILTINS}
     shell = _shell_state()
     finders = list(sys.meta_path)

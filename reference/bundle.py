@@ -3,7 +3,7 @@
 Writes ``DIR/rnn-course-student/`` (rebuilt from scratch each time) and
 ``DIR/rnn-course-student.zip`` with the same files under ``rnn-course-student/``.
 The bundle holds the released notebooks (``notebooks/``), the ``helpers``
-package, ``data/README.md``, and a student README, ``pyproject.toml``,
+package, ``data/README.md``, ``requirements.lock`` (the versions tested), and a student README, ``pyproject.toml``,
 ``environment.yml`` and ``nbgrader_config.py`` rendered from the templates in
 ``reference/bundle_files/``. Nothing else: no solution, test or reference code.
 
@@ -49,6 +49,7 @@ def copied_files(root: Path = ROOT) -> dict[str, Path]:
     files.update({p.relative_to(root).as_posix(): p for p in (root / "helpers").rglob("*.py")
                   if "__pycache__" not in p.parts})
     files["data/README.md"] = root / "data" / "README.md"
+    files["requirements.lock"] = root / "requirements.lock"   # the tested versions: students install them too
     return files
 
 
@@ -73,6 +74,7 @@ def rendered_files(root: Path = ROOT) -> dict[str, str]:
     values = {
         "project": NAME,
         "version": project["version"],
+        "requires_python": project["requires-python"],
         "dependencies": "\n".join(f"    {json.dumps(d)}," for d in deps),
         "packages": ", ".join(json.dumps(p) for p in _packages(root)),
         "torch": next((d for d in deps if re.match(r"torch\b", d)), "torch"),

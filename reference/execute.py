@@ -10,8 +10,12 @@ the kernel it starts runs student code. Compared with nbgrader's own Execute:
   instead of failing the whole submission;
 - **capped output**: a cell keeps its first ``max_output_bytes`` of output, so a
   flood never reaches the grader's memory or the feedback;
-- **no links left behind**: nbgrader writes and chmods the working folder's
-  files after the kernel ends, following links; they are removed first.
+- **no code above the first cell**: the locked setup cell records the
+  libraries before any student code runs (``helpers.grading``), so a code cell
+  a student put above it does not run; it says so in the feedback;
+- **no links left behind** (``clean_folder``, set only for the throw-away
+  grading folder): nbgrader writes and chmods the working folder's files after
+  the kernel ends, following links; they are removed first.
 
 A cell that did not run gets an error output saying why, so its test scores 0
 (a graded cell with no output would otherwise count as passed) and the
@@ -27,26 +31,34 @@ from pathlib import Path
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Float, Integer
+from traitlets import Bool, Float, Integer, Unicode
 
 
 class GradingExecute(Execute):
     deadline = Float(0.0, help="time.time() after which no cell runs (0: no deadline)").tag(config=True)
     max_output_bytes = Integer(100_000, help="output kept per cell; the rest is dropped with a note").tag(config=True)
+    first_cell = Unicode("setup", help="grade_id of the locked cell that must run before any other code").tag(config=True)
+    clean_folder = Bool(False, help="delete links and special files in the working folder afterwards: only for "
+                                    "a throw-away grading folder").tag(config=True)
 
     _stopped = ""  # why the remaining cells do not run; empty while they do
 
     def preprocess(self, nb, resources=None, km=None):
         self._stopped, self._output_bytes = "", {}
+        self._above_first = _cells_above(nb, self.first_cell)
         try:
             return super().preprocess(nb, resources, km)
         finally:  # the kernel is gone now: nothing can put a link back
             folder = (resources or {}).get("metadata", {}).get("path")
-            if folder:
+            if folder and self.clean_folder:
                 remove_links(Path(folder))
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        if index in self._above_first:
+            _not_run(cell, f"code above the locked first cell ({self.first_cell!r}) does not run when graded; "
+                           "move it below that cell")
             return cell, resources
         if not self._stopped and self.deadline and time.time() >= self.deadline:
             self._stopped = "the time limit for this submission was reached"
@@ -79,6 +91,14 @@ class GradingExecute(Execute):
                                 text=f"\n[grader] output beyond {self.max_output_bytes:,} bytes was dropped\n")
             outs.append(note)
         return None
+
+
+def _cells_above(nb, first_cell: str) -> set[int]:
+    """Indexes of the code cells before the first cell whose grade_id is ``first_cell`` (none if it is missing)."""
+    ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    if first_cell not in ids:
+        return set()
+    return {i for i, c in enumerate(nb.cells[:ids.index(first_cell)]) if c.cell_type == "code"}
 
 
 def remove_links(folder: Path) -> None:

@@ -22,6 +22,7 @@ import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
 RELEASE_DIRECTORY = "notebooks"   # c.CourseDirectory.release_directory in nbgrader_config.py
+FIRST_CELL = "setup"   # grade_id of each notebook's locked first cell (reference.execute.GradingExecute.first_cell)
 COLUMNS = ("student", "assignment", "notebook", "cell", "line", "reason")
 INSTRUCTOR, MACHINERY, INTERPRETER, SYSTEM = (
     "instructor-only code", "the import machinery", "interpreter internals", "process, network or native access")
@@ -388,8 +389,13 @@ def _scan(notebook: Any, name: str, release: Any | None) -> list[Finding]:
     course = _course_names([c for c in (release or notebook).cells
                             if c.cell_type == "code" and _nbgrader(c, "locked")])
     found: set[Finding] = set()   # a set: one finding per line and reason
+    ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in notebook.cells]
+    first = ids.index(FIRST_CELL) if FIRST_CELL in ids else 0
     for index, tree in trees.items():
         cell = notebook.cells[index]
+        if index < first and cell.source.strip():
+            found.add(Finding(name, index, 1, f"code above the locked first cell ({FIRST_CELL!r}), which records "
+                                              "the libraries: it did not run when graded"))
         if _normalize(cell.source) in known:
             continue   # the course's own code, as released
         if isinstance(tree, SyntaxError):

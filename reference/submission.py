@@ -124,6 +124,7 @@ c.GradingExecute.timeout = {int(limits["cell_timeout"])}
 c.GradingExecute.interrupt_on_timeout = True
 c.GradingExecute.deadline = {deadline!r}
 c.GradingExecute.max_output_bytes = {int(limits["output_bytes"])}
+c.GradingExecute.clean_folder = True
 c.GradingExecute.kernel_name = "rnn-grading"
 c.KernelManager.transport = "ipc"
 c.KernelManager.ip = {str(root / "runtime" / "kernel")!r}

@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 import tomllib
 import zipfile
 from pathlib import Path
@@ -59,7 +60,8 @@ def _student_lines(path: Path) -> set[str]:
 def _expected_files() -> set[str]:
     helpers = {p.relative_to(ROOT).as_posix() for p in (ROOT / "helpers").rglob("*.py")
                if "__pycache__" not in p.parts}
-    top = {"README.md", "pyproject.toml", "environment.yml", "nbgrader_config.py", "data/README.md"}
+    top = {"README.md", "pyproject.toml", "environment.yml", "nbgrader_config.py", "data/README.md",
+           "requirements.lock"}
     return set(STUDENT_NOTEBOOKS) | helpers | top
 
 
@@ -69,7 +71,7 @@ def test_file_list_zip_and_reproducibility(built, tmp_path):
     assert set(files) == _expected_files(), (
         f"missing: {sorted(_expected_files() - set(files))}; extra: {sorted(set(files) - _expected_files())}")
     for rel, path in files.items():   # copied files are copies, byte for byte
-        if rel.startswith(("notebooks/", "helpers/", "data/")):
+        if rel.startswith(("notebooks/", "helpers/", "data/")) or rel == "requirements.lock":
             assert path.read_bytes() == (ROOT / rel).read_bytes(), f"{rel} differs from the repository's"
     with zipfile.ZipFile(zip_path) as zf:
         names = zf.namelist()
@@ -261,12 +263,17 @@ def venv(built, tmp_path_factory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("install")
     copy = tmp / built[0].name   # pip builds in the source tree: keep the module's bundle pristine
     shutil.copytree(built[0], copy)
-    # No pip of its own: the venv uses the system's pip and setuptools (a venv's bundled
-    # setuptools may be too old to build a wheel), and installs into the venv.
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(tmp / "venv")],
+    # A venv of its own (no pip) that sees this environment's packages (PyTorch, pip, setuptools)
+    # through a .pth file: the same whether the tests run in a virtual environment or not. A path
+    # in a .pth file adds packages only, not their own .pth hooks (this edition's editable install).
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp / "venv")],
                    check=True, capture_output=True, timeout=300)
     python = tmp / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INDEX": "1"}
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True, timeout=120).stdout.strip()
+    ours = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
+    (Path(site) / "this-environment.pth").write_text("\n".join(ours) + "\n")
+    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INDEX": "1", "PIP_NO_CACHE_DIR": "1"}
     env.pop("PYTHONPATH", None)
     proc = subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-build-isolation", str(copy)],
                           cwd=tmp, env=env, capture_output=True, text=True, timeout=600)
@@ -282,9 +289,9 @@ def test_bundle_installs_on_its_own(venv, tmp_path):
     assert where.returncode == 0, where.stderr
     assert Path(where.stdout.strip()).resolve().is_relative_to(python.parent.parent.resolve()), (
         f"helpers imported from {where.stdout.strip()}, not from the venv")
-    # The venv sees the system's packages (for PyTorch), and with them this edition's editable
-    # install, which maps `reference` to the repository: drop that finder, as a student's
-    # machine has none, and the bundle alone must not provide `reference`.
+    # The venv sees this environment's packages (for PyTorch); should this edition's editable
+    # finder, which maps `reference` to the repository, be active, drop it, as a student's
+    # machine has none: the bundle alone must not provide `reference`.
     no_instructor = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path "
                      "if '__editable__' not in str(getattr(f, '__module__', ''))]; import reference")
     ref = subprocess.run([str(python), "-c", no_instructor], cwd=tmp_path, env=env,
@@ -353,7 +360,7 @@ def test_student_pyproject(built):
     assert student["project"]["dependencies"] == repo["project"]["dependencies"]
     assert student["project"]["version"] == repo["project"]["version"]
     assert student["project"]["name"] == "rnn-course-student"
-    assert student["project"]["requires-python"] == ">=3.10"
+    assert student["project"]["requires-python"] == repo["project"]["requires-python"]
     assert "optional-dependencies" not in student["project"], "the student bundle has no extras"
     assert student["tool"]["setuptools"]["packages"] == ["helpers", "helpers.checks"]  # subpackages too
     assert student["build-system"]["build-backend"] == "setuptools.build_meta"
@@ -377,6 +384,7 @@ def test_environment_yml_installs_the_bundle(built):
     text = (built[0] / "environment.yml").read_text(encoding="utf-8")
     assert re.search(r"^\s*- python=3\.11$", text, re.M) and re.search(r"^\s*- pip$", text, re.M)
     assert re.search(r"^\s*- -e \.$", text, re.M) and "[dev]" not in text
+    assert re.search(r"^\s*- -c requirements\.lock$", text, re.M), "conda must install the tested versions"
 
 
 def test_main_prints_both_paths_and_rejects_bad_arguments(tmp_path, capsys):

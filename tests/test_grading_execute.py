@@ -1,7 +1,9 @@
 """The Execute step `rnn-course grade` gives nbgrader, on a real kernel (no sandbox needed for its logic)."""
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -11,10 +13,18 @@ from reference.execute import GradingExecute
 pytestmark = pytest.mark.grading
 
 
-def _run(sources: list[str], **traits):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+def _run(sources: list, folder: Path, **traits):
+    """Run code cells (a source, or (source, grade_id)) in ``folder`` (always a test's own tmp_path)."""
+    cells = []
+    for source in sources:
+        text, grade_id = source if isinstance(source, tuple) else (source, None)
+        cell = nbformat.v4.new_code_cell(text)
+        if grade_id:
+            cell.metadata.nbgrader = {"grade_id": grade_id, "locked": True, "grade": False, "solution": False}
+        cells.append(cell)
+    nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    GradingExecute(kernel_name="python3", **traits).preprocess(nb, {"metadata": {"path": "."}})
+    GradingExecute(kernel_name="python3", **traits).preprocess(nb, {"metadata": {"path": str(folder)}})
     return nb.cells
 
 
@@ -22,10 +32,10 @@ def _errors(cell) -> list[str]:
     return [f"{o.ename}: {o.evalue}" for o in cell.outputs if o.output_type == "error"]
 
 
-def test_past_the_deadline_no_cell_runs_and_each_says_why():
+def test_past_the_deadline_no_cell_runs_and_each_says_why(tmp_path):
     # the deadline leaves the kernel time to start on a busy machine; the two loops outlast it
     loop = "while True:\n    pass"
-    cells = _run(["x = 1", loop, loop, loop, "print('late')"], timeout=5, deadline=time.time() + 12)
+    cells = _run(["x = 1", loop, loop, loop, "print('late')"], tmp_path, timeout=5, deadline=time.time() + 12)
     assert not _errors(cells[0])
     assert all(_errors(cell) for cell in cells[1:4])  # stopped by the cell timeout or the deadline
     assert not any(o.get("text") == "late\n" for o in cells[4].outputs)
@@ -33,15 +43,41 @@ def test_past_the_deadline_no_cell_runs_and_each_says_why():
                                  "was reached."]
 
 
-def test_a_dead_kernel_keeps_what_ran_before():
-    cells = _run(["print('before')", "import os\nos._exit(0)", "print('after')"], timeout=30)
+def test_a_dead_kernel_keeps_what_ran_before(tmp_path):
+    cells = _run(["print('before')", "import os\nos._exit(0)", "print('after')"], tmp_path, timeout=30)
     assert cells[0].outputs[0].text == "before\n"
     assert "the kernel stopped" in _errors(cells[1])[0]
     assert "did not run: the kernel stopped" in _errors(cells[2])[0]
 
 
-def test_output_is_capped_per_cell():
-    cells = _run(["print('x' * 300_000)", "print('small')"], timeout=30, max_output_bytes=10_000)
+def test_output_is_capped_per_cell(tmp_path):
+    cells = _run(["print('x' * 300_000)", "print('small')"], tmp_path, timeout=30, max_output_bytes=10_000)
     kept = "".join(o.get("text", "") for o in cells[0].outputs)
     assert len(kept) < 1_000 and "output beyond 10,000 bytes was dropped" in kept
     assert cells[1].outputs[0].text == "small\n"
+
+
+def test_code_above_the_first_cell_does_not_run(tmp_path):
+    # A cell put above the locked setup cell would run before the libraries are recorded.
+    above = "import numpy\nnumpy.array_equal = lambda *a, **k: True\nprint('tampered')"
+    setup = ("import numpy\nsaved = numpy.array_equal\nprint('setup')", "setup")
+    cells = _run(["", above, setup, "print(numpy.array_equal is saved)"], tmp_path, timeout=30)
+    assert _errors(cells[1]) == ["GradingStopped: This cell did not run: code above the locked first cell "
+                                 "('setup') does not run when graded; move it below that cell."]
+    assert not any(o.get("text") == "tampered\n" for o in cells[1].outputs)
+    assert cells[2].outputs[0].text == "setup\n" and cells[3].outputs[0].text == "True\n"
+
+
+def test_without_a_setup_cell_every_cell_runs(tmp_path):
+    cells = _run(["print(1)", "print(2)"], tmp_path, timeout=30)
+    assert [c.outputs[0].text for c in cells] == ["1\n", "2\n"]
+
+
+@pytest.mark.parametrize("clean", [False, True])
+def test_links_are_removed_only_from_a_grading_folder(tmp_path, clean):
+    (tmp_path / "target.txt").write_text("kept")
+    make_link = "import os\nos.symlink('target.txt', 'link.txt')\nos.mkfifo('pipe')"
+    _run([make_link], tmp_path, timeout=30, clean_folder=clean)
+    assert (tmp_path / "target.txt").read_text() == "kept"
+    assert os.path.lexists(tmp_path / "link.txt") is not clean
+    assert os.path.lexists(tmp_path / "pipe") is not clean

@@ -118,18 +118,46 @@ def test_instructor_only_code_cannot_be_imported(tmp_path):
     assert "BLOCKED 'reference' is instructor-only code" in proc.stdout
 
 
-def test_a_first_cell_that_ran_late_is_not_trusted(tmp_path):
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent("""
-        import builtins, types
-        builtins.get_ipython = lambda: types.SimpleNamespace(execution_count=3)
-        import helpers
-        untouched = helpers.grading.watch_libraries(globals())
-        try:
-            untouched()
-        except AssertionError as err:
-            print("CAUGHT", err)
-    """)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert "CAUGHT" in proc.stdout and "the first cell was not the first to run" in proc.stdout, proc.stderr
+def _kernel(sources: list[str], folder: Path) -> list[str]:
+    """Run ``sources`` as cells of one real Jupyter kernel; each cell's stdout and errors, as text."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    NotebookClient(nb, kernel_name="python3", timeout=120, allow_errors=True,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    return ["".join(o.get("text", "") + (f"{o.ename}: {o.evalue}" if o.output_type == "error" else "")
+                    for o in cell.outputs) for cell in nb.cells]
+
+
+def test_in_a_real_kernel_honest_cells_pass_and_tampering_is_caught(tmp_path):
+    """The guard as the installed IPython and ipykernel run it: cell after cell, not one script.
+
+    It reads no counter of the kernel (an IPython release that counts cells
+    differently once zeroed every honest notebook), so any order of honest
+    cells, re-runs and errors included, leaves it untouched.
+    """
+    import IPython
+    import ipykernel
+
+    setup = SETUP.strip().replace("untouched =", "_untouched =")
+    check = "_untouched()\nprint('UNTOUCHED')"
+    outputs = _kernel([
+        setup,
+        "print(get_ipython().execution_count, end=' ')\n" + check,
+        "raise ValueError('a student mistake')",
+        "m = nn.GRU(2, 3)\nopt = torch.optim.Adam(m.parameters())\nm(torch.zeros(4, 1, 2))[0].sum().backward()\n"
+        "opt.step()\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\n" + check,
+        setup,   # the first cell run again, as a student may
+        check,
+        "torch.allclose = lambda *a, **k: True\n" + check,
+    ], tmp_path)
+    versions = f"IPython {IPython.__version__}, ipykernel {ipykernel.__version__}"
+    for i in (1, 3, 5):
+        assert outputs[i].endswith("UNTOUCHED\n"), f"{versions}: cell {i} said {outputs[i]!r}"
+    assert outputs[2] == "ValueError: a student mistake"
+    assert "AssertionError: grading cannot trust this notebook" in outputs[6], (versions, outputs[6])
+    assert "torch.allclose was replaced" in outputs[6]
 
 
 def test_a_library_loaded_from_the_notebook_folder_is_not_trusted():

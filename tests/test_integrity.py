@@ -246,6 +246,16 @@ def test_changed_course_cells_and_new_cells_are_scanned(tmp_path, release):
     assert (5, 3, "uses process, network or native access: subprocess") in found
 
 
+def test_code_above_the_locked_first_cell_is_flagged(tmp_path, release):
+    # It would run before the libraries are recorded, so the grader does not run it; even a
+    # harmless-looking cell or a copy of a course cell is named. A blank cell is nothing.
+    notebook = submitted(new_cells={0: "x = 1", 1: COURSE_DEMO, 2: "  \n"})
+    above = [(f.cell, f.line) for f in scan(tmp_path, release, notebook) if "above the locked first cell" in f.reason]
+    assert above == [(0, 1), (1, 1)]
+    below = submitted(new_cells={3: "x = 1"})
+    assert not [f for f in scan(tmp_path, release, below) if "above the locked first cell" in f.reason]
+
+
 def test_without_a_release_the_names_come_from_the_notebooks_own_locked_cells(tmp_path):
     path = write(submitted("_untouched = None\nimport numpy as np"), tmp_path / NAME)
     findings = [f for f in scan_notebook(path) if f.cell != 4]
