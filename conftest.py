@@ -22,29 +22,30 @@ import checkout  # noqa: E402  (tests/checkout.py)
 os.environ.setdefault("RNN_SMOKE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-# A pytest main process makes the session folder; its xdist workers (its children) use it.
-# A pytest started inside a test is a main process too and makes its own.
-if os.environ.get("RNN_TEST_SESSION_PID") != str(os.getppid()):
-    _session = Path(tempfile.mkdtemp(prefix="rnn-tests-"))
-    os.environ["RNN_TEST_SESSION_DIR"], os.environ["RNN_TEST_SESSION_PID"] = str(_session), str(os.getpid())
-    for _name, _sub in (("TMPDIR", "tmp"), ("IPYTHONDIR", "ipython"), ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"),
-                        ("MPLCONFIGDIR", "matplotlib")):
-        (_session / _sub).mkdir()
-        os.environ[_name] = str(_session / _sub)
+_SESSION: list[Path] = []   # the session folder this process made (the main process only)
+
+
+def _make_session_folder() -> None:
+    """Point every temporary and per-user folder of this process, its workers and kernels into one folder."""
+    session = Path(tempfile.mkdtemp(prefix="rnn-tests-"))
+    _SESSION.append(session)
+    for name, sub in (("TMPDIR", "tmp"), ("IPYTHONDIR", "ipython"), ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"),
+                      ("MPLCONFIGDIR", "matplotlib")):
+        (session / sub).mkdir()
+        os.environ[name] = str(session / sub)
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again
     if not os.environ.get("RNN_DATA_DIR", "").strip():
         # Without RNN_DATA_DIR the notebooks read data/ but must not download into it: its files
         # are hard-linked (or copied: the grading sandbox cannot follow a symbolic link into the
-        # checkout) into a session folder, where anything missing is downloaded.
-        (_session / "data").mkdir()
-        for _file in (ROOT / "data").iterdir():
-            if _file.name != "README.md":
-                _copy = _session / "data" / _file.name
+        # checkout) into the session folder, where anything missing is downloaded.
+        (session / "data").mkdir()
+        for file in (ROOT / "data").iterdir():
+            if file.name != "README.md":
                 try:
-                    os.link(_file, _copy)
+                    os.link(file, session / "data" / file.name)
                 except OSError:
-                    (shutil.copytree if _file.is_dir() else shutil.copy2)(_file, _copy)
-        os.environ["RNN_DATA_DIR"] = str(_session / "data")
+                    (shutil.copytree if file.is_dir() else shutil.copy2)(file, session / "data" / file.name)
+        os.environ["RNN_DATA_DIR"] = str(session / "data")
 
 
 class CheckoutCheck:
@@ -71,16 +72,18 @@ class CheckoutCheck:
                 terminalreporter.line(f"  and {len(self.changed) - 30} more")
 
 
-def _main_process() -> bool:
-    return os.environ["RNN_TEST_SESSION_PID"] == str(os.getpid())
-
-
 def pytest_configure(config):
-    if _main_process() and not config.pluginmanager.is_blocked("checkout-check"):
+    # xdist workers inherit the main process's folder with its environment; a pytest
+    # started inside a test is a main process of its own and makes its own.
+    if hasattr(config, "workerinput"):
+        return
+    _make_session_folder()
+    if not config.pluginmanager.is_blocked("checkout-check"):
         config.pluginmanager.register(CheckoutCheck(), "checkout-check")
 
 
-def pytest_sessionfinish(session, exitstatus):
-    """Remove the session folder (main process only, once every worker is done)."""
-    if _main_process():
-        shutil.rmtree(os.environ["RNN_TEST_SESSION_DIR"], ignore_errors=True)
+def pytest_unconfigure(config):
+    """Remove the session folder, once every worker, and so every kernel, is done."""
+    for session in _SESSION:
+        shutil.rmtree(session, ignore_errors=True)
+    _SESSION.clear()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import re
 import sys
 import threading
 from pathlib import Path
@@ -114,32 +115,40 @@ _SHELL_METHODS = ("run_cell", "run_cell_async", "run_code", "run_ast_nodes", "tr
 _KERNEL_METHODS = ("do_execute", "execute_request", "send_response", "_publish_status", "session")
 
 
-def _shell_state() -> list[tuple[str, Any]]:
-    """The kernel's parts that decide how a cell's error is reported, as (what, object) pairs."""
+def _shell_state() -> dict[str, Any]:
+    """The kernel's parts that decide how a cell's error is reported: what -> object."""
     shell = getattr(builtins, "get_ipython", lambda: None)()
     if shell is None:
-        return []
-    state: list[tuple[str, Any]] = [(f"the shell's {name}[{i}]", item) for name in _SHELL_LISTS
-                                    for i, item in enumerate(getattr(shell, name, []))]
-    state += [(f"the shell's {name}", getattr(shell, name, None)) for name in _SHELL_LISTS]
-    owners = [("the shell", shell), ("the kernel", getattr(shell, "kernel", None))]
-    for what, owner in owners:
+        return {}
+    state: dict[str, Any] = {}
+    for name in _SHELL_LISTS:
+        items = getattr(shell, name, [])
+        state[f"the shell's {name}"] = items
+        state.update({f"the shell's {name}[{i}]": item for i, item in enumerate(items)})
+    for what, owner in (("the shell", shell), ("the kernel", getattr(shell, "kernel", None))):
         if owner is None:
             continue
-        for name in _SHELL_METHODS + _KERNEL_METHODS:
-            if name in vars(owner):
-                state.append((f"{what}'s {name}", vars(owner)[name]))
+        state.update({f"{what}'s {name}": vars(owner)[name] for name in _SHELL_METHODS + _KERNEL_METHODS
+                      if name in vars(owner)})
         for cls in type(owner).__mro__:
             if cls.__module__.split(".")[0] in ("IPython", "ipykernel"):
-                state += [(f"{cls.__qualname__}.{k}", v) for k, v in vars(cls).items()]
+                state.update({f"{cls.__qualname__}.{k}": v for k, v in vars(cls).items()})
     return state
 
 
-def _shell_changes(before: list[tuple[str, Any]]) -> list[str]:
+def _shell_changes(before: dict[str, Any]) -> list[str]:
+    """What was replaced or removed since, name by name, and what was added that runs or reports cells.
+
+    Nothing is counted: an attribute that a later IPython or ipykernel release adds
+    by itself is not tampering; a new transformer, or a new override of a method
+    that runs cells or reports errors, is.
+    """
     now = _shell_state()
-    if len(now) != len(before):
-        return ["the kernel's way of running cells or reporting errors was changed"]
-    return [f"{what} was changed" for (what, old), (_, new) in zip(before, now) if old is not new]
+    found = [f"{what} was changed" for what, old in before.items() if now.get(what, _MISSING) is not old]
+    watched = set(_SHELL_METHODS + _KERNEL_METHODS)
+    found += [f"{what} was added" for what in sorted(now.keys() - before.keys())
+              if "[" in what or re.split(r"[ .]", what)[-1] in watched]
+    return found
 
 
 def _shadowing(modules: dict[str, ModuleType], folder: Path) -> list[str]:
@@ -161,10 +170,15 @@ def watch_libraries(namespace: dict[str, Any]) -> Callable[[], None]:
     and returns None when nothing did. ``untouched.keep(globals(), "name", ...)``
     adds names a later locked cell defines; ``with untouched.without_recurrent_kernels():``
     runs code with torch's own recurrent kernels switched off, and ``with untouched.numpy_only():``
-    fails when the code inside calls into torch at all.
+    fails when the code inside calls into torch at all. Called again in the same
+    process (the setup cell run twice), it returns the first call's check.
     """
     if not isinstance(namespace, dict):
         raise TypeError(f"namespace must be the notebook's globals() (a dict), got {type(namespace).__name__}")
+    if _FIRST:
+        # The setup cell run again: the first record stays the only one, so whatever
+        # was changed before this call is still found.
+        return _FIRST[0]
     _warm_up()
     blocker = _block_instructor_code()
     modules = _watched_modules()
@@ -278,10 +292,12 @@ def watch_libraries(namespace: dict[str, Any]) -> Callable[[], None]:
     untouched.keep = keep
     untouched.without_recurrent_kernels = without_recurrent_kernels
     untouched.numpy_only = numpy_only
+    _FIRST.append(untouched)
     return untouched
 
 
 _MISSING = object()
+_FIRST: list[Callable[[], None]] = []   # the check the first call made
 _TORCH_DIR = str(Path(torch.__file__).resolve().parent)
 
 

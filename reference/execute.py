@@ -94,11 +94,18 @@ class GradingExecute(Execute):
 
 
 def _cells_above(nb, first_cell: str) -> set[int]:
-    """Indexes of the code cells before the first cell whose grade_id is ``first_cell`` (none if it is missing)."""
-    ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb.cells]
-    if first_cell not in ids:
+    """Indexes of the code cells before the first one that holds the setup cell's source.
+
+    The setup cell is the one whose grade_id is ``first_cell``; nbgrader keeps the
+    last of duplicated ids and restores its source, so a copy of it pasted
+    anywhere counts as the setup where it comes first. None: nothing is skipped.
+    """
+    setups = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == first_cell]
+    if not setups:
         return set()
-    return {i for i, c in enumerate(nb.cells[:ids.index(first_cell)]) if c.cell_type == "code"}
+    source = setups[-1].source.strip()
+    first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip() == source)
+    return {i for i, c in enumerate(nb.cells[:first]) if c.cell_type == "code"}
 
 
 def remove_links(folder: Path) -> None:

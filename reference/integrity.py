@@ -389,13 +389,9 @@ def _scan(notebook: Any, name: str, release: Any | None) -> list[Finding]:
     course = _course_names([c for c in (release or notebook).cells
                             if c.cell_type == "code" and _nbgrader(c, "locked")])
     found: set[Finding] = set()   # a set: one finding per line and reason
-    ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in notebook.cells]
-    first = ids.index(FIRST_CELL) if FIRST_CELL in ids else 0
+    found.update(_first_cell_findings(notebook, name, release))
     for index, tree in trees.items():
         cell = notebook.cells[index]
-        if index < first and cell.source.strip():
-            found.add(Finding(name, index, 1, f"code above the locked first cell ({FIRST_CELL!r}), which records "
-                                              "the libraries: it did not run when graded"))
         if _normalize(cell.source) in known:
             continue   # the course's own code, as released
         if isinstance(tree, SyntaxError):
@@ -408,6 +404,34 @@ def _scan(notebook: Any, name: str, release: Any | None) -> list[Finding]:
         except RecursionError:   # code nested this deep is itself worth a look, and must not end the report
             found.add(Finding(name, index, 1, "could not be analysed: nested too deeply"))
     return sorted(found)
+
+
+def _setup_source(notebook: Any) -> str | None:
+    """The source of the last cell whose grade_id is FIRST_CELL (the one nbgrader keeps), stripped."""
+    setups = [c for c in notebook.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == FIRST_CELL]
+    return setups[-1].source.strip() if setups else None
+
+
+def _first_cell_findings(notebook: Any, name: str, release: Any | None) -> Iterator[Finding]:
+    """Code above the setup cell (the grader does not run it), a setup cell pasted twice, or none left.
+
+    As in the grader (reference.execute), the setup is the first code cell holding the setup's source.
+    """
+    source = _setup_source(release) if release is not None else _setup_source(notebook)
+    if source is None:
+        return
+    copies = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and c.source.strip() == source]
+    if not copies:
+        yield Finding(name, 0, 0, f"the locked first cell ({FIRST_CELL!r}) was removed or changed: nothing "
+                                  "records the libraries before the tests")
+        return
+    for index in copies[1:]:
+        yield Finding(name, index, 1, f"a copy of the locked first cell ({FIRST_CELL!r}): it appears "
+                                      f"{len(copies)} times")
+    for index, cell in enumerate(notebook.cells[:copies[0]]):
+        if cell.cell_type == "code" and cell.source.strip():
+            yield Finding(name, index, 1, f"code above the locked first cell ({FIRST_CELL!r}), which records "
+                                          "the libraries: it did not run when graded")
 
 
 def scan_notebook(path: str | Path, release: str | Path | None = None) -> list[Finding]:

@@ -2,8 +2,9 @@
 
 Every file, folder and link under the repository root (the virtual environment
 in ``.venv`` included): its kind, mode, size and modification time, and where a
-link points. Only ``__pycache__`` folders are left out: Python's own byte-code
-cache, which the interpreter writes beside any module it imports.
+link points. Left out: ``__pycache__`` folders, Python's own byte-code cache,
+which the interpreter writes beside any module it imports, and ``.git``, which
+git and editors update on their own (git itself shows a tracked file changed).
 
     python tests/checkout.py save FILE      # before the tests
     python tests/checkout.py compare FILE   # after: exit 1 and list what changed
@@ -17,14 +18,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SKIPPED = {"__pycache__"}
+SKIPPED = {"__pycache__", ".git"}
 
 
 def snapshot(root: Path = ROOT) -> dict[str, list]:
     """relative path -> [kind, mode, size, mtime_ns, link target] for everything under ``root``."""
     found: dict[str, list] = {}
     for parent, dirs, files in os.walk(root):  # never enters a linked folder
-        dirs[:] = [d for d in dirs if d not in SKIPPED]
+        dirs[:] = [d for d in dirs if d not in SKIPPED or os.path.islink(os.path.join(parent, d))]
         for name in dirs + files:
             path = os.path.join(parent, name)
             info = os.lstat(path)

@@ -16,8 +16,8 @@ import keyword
 import os
 import re
 import subprocess
+import site
 import sys
-import sysconfig
 import tomllib
 import zipfile
 from pathlib import Path
@@ -271,7 +271,7 @@ def venv(built, tmp_path_factory) -> tuple[Path, Path]:
     python = tmp / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           check=True, capture_output=True, text=True, timeout=120).stdout.strip()
-    ours = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
+    ours = dict.fromkeys(site.getsitepackages() + ([site.getusersitepackages()] if site.ENABLE_USER_SITE else []))
     (Path(site) / "this-environment.pth").write_text("\n".join(ours) + "\n")
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INDEX": "1", "PIP_NO_CACHE_DIR": "1"}
     env.pop("PYTHONPATH", None)

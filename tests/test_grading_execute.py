@@ -68,6 +68,15 @@ def test_code_above_the_first_cell_does_not_run(tmp_path):
     assert cells[2].outputs[0].text == "setup\n" and cells[3].outputs[0].text == "True\n"
 
 
+def test_a_pasted_copy_of_the_setup_cell_counts_where_it_comes_first(tmp_path):
+    # nbgrader keeps the last of two cells with one grade_id (the copy) and strips the first:
+    # the student's work between them runs, a cell above both does not.
+    setup = "import numpy\nprint('setup')"
+    cells = _run(["print('above')", setup, "print('work')", (setup, "setup"), "print('after')"], tmp_path, timeout=30)
+    assert "did not run: code above the locked first cell" in _errors(cells[0])[0]
+    assert [c.outputs[0].text for c in cells[1:]] == ["setup\n", "work\n", "setup\n", "after\n"]
+
+
 def test_without_a_setup_cell_every_cell_runs(tmp_path):
     cells = _run(["print(1)", "print(2)"], tmp_path, timeout=30)
     assert [c.outputs[0].text for c in cells] == ["1\n", "2\n"]

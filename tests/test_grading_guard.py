@@ -150,7 +150,13 @@ def test_in_a_real_kernel_honest_cells_pass_and_tampering_is_caught(tmp_path):
         "opt.step()\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\n" + check,
         setup,   # the first cell run again, as a student may
         check,
-        "torch.allclose = lambda *a, **k: True\n" + check,
+        "_saved = torch.allclose\ntorch.allclose = lambda *a, **k: True\n" + check,
+        setup + "\n" + check,   # recording again after the tampering does not hide it
+        "torch.allclose = _saved\n"
+        "import IPython.core.interactiveshell as _ish\n"
+        "_ish.InteractiveShell._a_later_releases_cache = {}\n" + check,   # not tampering: nothing is counted
+        "type(get_ipython()).showtraceback = lambda *a, **k: None\n"
+        "try:\n    _untouched()\nexcept AssertionError as err:\n    print('CAUGHT', err)",
     ], tmp_path)
     versions = f"IPython {IPython.__version__}, ipykernel {ipykernel.__version__}"
     for i in (1, 3, 5):
@@ -158,6 +164,10 @@ def test_in_a_real_kernel_honest_cells_pass_and_tampering_is_caught(tmp_path):
     assert outputs[2] == "ValueError: a student mistake"
     assert "AssertionError: grading cannot trust this notebook" in outputs[6], (versions, outputs[6])
     assert "torch.allclose was replaced" in outputs[6]
+    assert "AssertionError: grading cannot trust this notebook" in outputs[7], (versions, outputs[7])
+    assert "torch.allclose was replaced" in outputs[7]
+    assert outputs[8].endswith("UNTOUCHED\n"), f"{versions}: an attribute added by a release: {outputs[8]!r}"
+    assert outputs[9].startswith("CAUGHT") and "showtraceback was" in outputs[9], (versions, outputs[9])
 
 
 def test_a_library_loaded_from_the_notebook_folder_is_not_trusted():

@@ -256,6 +256,16 @@ def test_code_above_the_locked_first_cell_is_flagged(tmp_path, release):
     assert not [f for f in scan(tmp_path, release, below) if "above the locked first cell" in f.reason]
 
 
+def test_a_pasted_or_removed_setup_cell_is_named(tmp_path, release):
+    pasted = submitted(new_cells={0: "x = 1", 4: SETUP})   # the copy: after the real setup (now cell 2)
+    reasons = {(f.cell, f.reason.split(":")[0]) for f in scan(tmp_path, release, pasted)}
+    assert (0, "code above the locked first cell ('setup'), which records the libraries") in reasons
+    assert (4, "a copy of the locked first cell ('setup')") in reasons
+    removed = submitted()
+    removed.cells[1].source = "import numpy as np"
+    assert any("was removed or changed" in f.reason for f in scan(tmp_path, release, removed))
+
+
 def test_without_a_release_the_names_come_from_the_notebooks_own_locked_cells(tmp_path):
     path = write(submitted("_untouched = None\nimport numpy as np"), tmp_path / NAME)
     findings = [f for f in scan_notebook(path) if f.cell != 4]
