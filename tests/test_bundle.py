@@ -269,10 +269,10 @@ def venv(built, tmp_path_factory) -> tuple[Path, Path]:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp / "venv")],
                    check=True, capture_output=True, timeout=300)
     python = tmp / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True, timeout=120).stdout.strip()
+    venv_site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True, timeout=120).stdout.strip()
     ours = dict.fromkeys(site.getsitepackages() + ([site.getusersitepackages()] if site.ENABLE_USER_SITE else []))
-    (Path(site) / "this-environment.pth").write_text("\n".join(ours) + "\n")
+    (Path(venv_site) / "this-environment.pth").write_text("\n".join(ours) + "\n")
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INDEX": "1", "PIP_NO_CACHE_DIR": "1"}
     env.pop("PYTHONPATH", None)
     proc = subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-build-isolation", str(copy)],
