@@ -135,9 +135,9 @@ def test_word2vec_benchmark_reads_the_comparison_from_the_notebook(tmp_path):
     assert sorted(speed, key=int) == [str(result["settings"]["BATCH_WORDS"] // 8), str(result["settings"]["BATCH_WORDS"])]
     assert all(row["dense (Adam)"] > 0 and row["sparse (SparseAdam)"] > 0 and row["pairs_per_batch"] > 0
                for row in speed.values())
-    # both classifiers, one validation accuracy per epoch, each a share of the validation reviews
+    # the three classifiers, one validation accuracy per epoch, each a share of the validation reviews
     curves = result["classifier_validation_accuracy"]
-    assert set(curves) == {"random embedding", "skip-gram embedding"}
+    assert set(curves) == {"random embedding", "skip-gram embedding", "skip-gram vectors, shuffled"}
     assert all(len(c) == result["settings"]["CLF_EPOCHS"] and all(0 <= a <= 1 for a in c) for c in curves.values())
     # the loss starts at (1 + K) ln 2 = 4.16 for K = 5 and an epoch's mean is below it
     assert 0 < result["epoch_losses"][0] < 6 * 0.6932
