@@ -33,11 +33,13 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer, Unicode
 
+from reference.integrity import FIRST_CELL, setup_copies, setup_source
+
 
 class GradingExecute(Execute):
     deadline = Float(0.0, help="time.time() after which no cell runs (0: no deadline)").tag(config=True)
     max_output_bytes = Integer(100_000, help="output kept per cell; the rest is dropped with a note").tag(config=True)
-    first_cell = Unicode("setup", help="grade_id of the locked cell that must run before any other code").tag(config=True)
+    first_cell = Unicode(FIRST_CELL, help="grade_id of the locked cell that must run before any other code").tag(config=True)
     clean_folder = Bool(False, help="delete links and special files in the working folder afterwards: only for "
                                     "a throw-away grading folder").tag(config=True)
 
@@ -98,14 +100,10 @@ def _cells_above(nb, first_cell: str) -> set[int]:
 
     The setup cell is the one whose grade_id is ``first_cell``; nbgrader keeps the
     last of duplicated ids and restores its source, so a copy of it pasted
-    anywhere counts as the setup where it comes first. None: nothing is skipped.
+    anywhere counts as the setup where it comes first. No setup: nothing is skipped.
     """
-    setups = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == first_cell]
-    if not setups:
-        return set()
-    source = setups[-1].source.strip()
-    first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip() == source)
-    return {i for i, c in enumerate(nb.cells[:first]) if c.cell_type == "code"}
+    copies = setup_copies(nb.cells, setup_source(nb.cells, first_cell))
+    return {i for i, c in enumerate(nb.cells[:copies[0]]) if c.cell_type == "code"} if copies else set()
 
 
 def remove_links(folder: Path) -> None:

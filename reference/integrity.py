@@ -22,7 +22,7 @@ import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
 RELEASE_DIRECTORY = "notebooks"   # c.CourseDirectory.release_directory in nbgrader_config.py
-FIRST_CELL = "setup"   # grade_id of each notebook's locked first cell (reference.execute.GradingExecute.first_cell)
+FIRST_CELL = "setup"   # grade_id of each notebook's locked first cell (the grader's too: reference.execute)
 COLUMNS = ("student", "assignment", "notebook", "cell", "line", "reason")
 INSTRUCTOR, MACHINERY, INTERPRETER, SYSTEM = (
     "instructor-only code", "the import machinery", "interpreter internals", "process, network or native access")
@@ -406,9 +406,16 @@ def _scan(notebook: Any, name: str, release: Any | None) -> list[Finding]:
     return sorted(found)
 
 
-def _setup_source(notebook: Any) -> str | None:
-    """The source of the last cell whose grade_id is FIRST_CELL (the one nbgrader keeps), stripped."""
-    setups = [c for c in notebook.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == FIRST_CELL]
+def setup_copies(cells: list[Any], source: str | None) -> list[int]:
+    """Indexes of the code cells holding ``source`` (stripped): the first is where the setup runs."""
+    if source is None:
+        return []
+    return [i for i, c in enumerate(cells) if c.cell_type == "code" and c.source.strip() == source]
+
+
+def setup_source(cells: list[Any], first_cell: str = FIRST_CELL) -> str | None:
+    """The stripped source of the last cell whose grade_id is ``first_cell`` (the one nbgrader keeps)."""
+    setups = [c for c in cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == first_cell]
     return setups[-1].source.strip() if setups else None
 
 
@@ -417,10 +424,10 @@ def _first_cell_findings(notebook: Any, name: str, release: Any | None) -> Itera
 
     As in the grader (reference.execute), the setup is the first code cell holding the setup's source.
     """
-    source = _setup_source(release) if release is not None else _setup_source(notebook)
+    source = setup_source((release or notebook).cells)
     if source is None:
         return
-    copies = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and c.source.strip() == source]
+    copies = setup_copies(notebook.cells, source)
     if not copies:
         yield Finding(name, 0, 0, f"the locked first cell ({FIRST_CELL!r}) was removed or changed: nothing "
                                   "records the libraries before the tests")

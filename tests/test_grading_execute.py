@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from reference.execute import GradingExecute
+from reference.execute import GradingExecute, _cells_above
 
 pytestmark = pytest.mark.grading
 
@@ -90,3 +90,10 @@ def test_links_are_removed_only_from_a_grading_folder(tmp_path, clean):
     assert (tmp_path / "target.txt").read_text() == "kept"
     assert os.path.lexists(tmp_path / "link.txt") is not clean
     assert os.path.lexists(tmp_path / "pipe") is not clean
+
+
+def test_a_setup_id_on_no_code_cell_skips_nothing():
+    # a student who turned the setup cell into markdown: nothing holds its source as code
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_markdown_cell("import numpy")])
+    nb.cells[1].metadata.nbgrader = {"grade_id": "setup", "locked": True}
+    assert _cells_above(nb, "setup") == set()
