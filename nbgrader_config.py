@@ -22,6 +22,12 @@ _smoke = os.environ.get("RNN_SMOKE", "").strip().lower() in {"1", "true", "yes",
 c.Execute.timeout = int(os.environ.get("RNN_CELL_TIMEOUT", "120" if _smoke else "3600"))
 c.Execute.interrupt_on_timeout = True
 
+# Plain `nbgrader autograde` and formgrader's Autograde button refuse and name `rnn-course grade`,
+# which grades each submission in a sandbox with the tests outside the student's kernel.
+from grader.plain_autograde import RefusePlainAutograde  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [RefusePlainAutograde]
+
 # Student versions carry no outputs.
 c.ClearOutput.enabled = True
 

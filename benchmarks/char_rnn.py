@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 
 import helpers  # noqa: E402
 from reference.char_rnn import CharRNN  # noqa: E402
-from reference.loops import fit_char_rnn  # noqa: E402
+from benchmarks.loops import fit_char_rnn  # noqa: E402
 from machine import describe  # noqa: E402
 
 # "default" is what the notebook's Settings cell uses on a CPU laptop;

@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import helpers  # noqa: E402
-from reference.loops import fit_classifier, test_classifier  # noqa: E402
+from benchmarks.loops import fit_classifier, test_classifier  # noqa: E402
 from reference.sentiment import SentimentRNN, WordVocab, pad_features  # noqa: E402
 from machine import describe  # noqa: E402
 

@@ -6,7 +6,7 @@
 For the char-rnn and sentiment models in their default and full
 configurations, in one run on one machine, it measures tokens per second of
 
-- loop: the notebook's own training loop (``reference.loops.char_epoch`` and
+- loop: the notebook's own training loop (``benchmarks.loops.char_epoch`` and
   ``classifier_epoch``, step for step the loops the notebooks show): batches
   made from the real data (one-hot built on the CPU for char-rnn, as the
   notebook's numpy ``one_hot_encode`` does), moved to the device, clipping, Adam;
@@ -45,7 +45,7 @@ sys.path.insert(0, str(HERE))
 
 import helpers  # noqa: E402
 from reference.char_rnn import CharRNN, get_batches, one_hot_encode  # noqa: E402
-from reference.loops import char_epoch, char_loss, classifier_epoch, sentiment_loss  # noqa: E402
+from benchmarks.loops import char_epoch, char_loss, classifier_epoch, sentiment_loss  # noqa: E402
 from reference.sentiment import SentimentRNN, WordVocab, pad_features  # noqa: E402
 from char_rnn import CONFIGS as CHAR_CONFIGS  # noqa: E402
 from machine import describe, save_result  # noqa: E402

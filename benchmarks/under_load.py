@@ -8,7 +8,7 @@ A student's laptop always runs something else (the browser tab of JupyterLab, a
 video call). On a 2-core machine torch's default of two threads can slow down
 many times over as soon as another process holds a core, because each thread
 waits for the other at every parallel region. For each thread setting below and
-each case, this runs the notebook's own training loop (``reference.loops``, as
+each case, this runs the notebook's own training loop (``benchmarks.loops``, as
 ``throughput.py`` times it) in a fresh process twice: on the idle machine, and
 with one core kept busy by a spinning process that this command starts and
 stops. Writes results/under-load-<device>[-<tag>].json and .md (steps per

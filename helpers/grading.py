@@ -81,7 +81,7 @@ def _watched_modules() -> dict[str, ModuleType]:
 
 
 # Top-level packages of the instructor's edition that a submission must never import.
-_INSTRUCTOR_ONLY = ("reference", "benchmarks", "solutions")
+_INSTRUCTOR_ONLY = ("reference", "grader", "benchmarks", "solutions")
 
 
 class _InstructorOnlyBlocker:

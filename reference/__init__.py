@@ -1,1 +1,1 @@
-"""Instructor-only code: reference answers, grading tools and the student-bundle builder. Never shipped to students."""
+"""Instructor-only reference answers, which benchmarks and tests import. Never shipped to students."""

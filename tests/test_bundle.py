@@ -29,13 +29,13 @@ from nbclient.exceptions import CellExecutionError
 
 from course import (HIDDEN_BEGIN, HIDDEN_END, NOTEBOOKS, ROOT, SOLUTION_BEGIN, SOLUTION_END, assignments,
                     read, solution_notebooks)
-from reference import bundle
+from grader import bundle
 
 pytestmark = pytest.mark.bundle
 
 ALL_SOLUTIONS = [nb for a in assignments() for nb in solution_notebooks(a)]
 STUDENT_NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix() for p in NOTEBOOKS.glob("*/*.ipynb"))
-INSTRUCTOR_ONLY = ("reference/", "tests/", "solutions/", "benchmarks/")
+INSTRUCTOR_ONLY = ("reference/", "grader/", "tests/", "solutions/", "benchmarks/")
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +158,9 @@ def test_no_solution_or_hidden_test_line(built):
 def test_no_instructor_only_file(built):
     files = _bundle_files(built[0])
     assert not [rel for rel in files if rel.startswith(INSTRUCTOR_ONLY)]
-    reference = {p.read_bytes(): p.relative_to(ROOT).as_posix() for p in (ROOT / "reference").rglob("*")
+    # the grader's bundle_files are the bundle's own templates: they ship by design
+    instructor = [*(ROOT / "reference").rglob("*"), *(ROOT / "grader").glob("*.py")]
+    reference = {p.read_bytes(): p.relative_to(ROOT).as_posix() for p in instructor
                  if p.is_file() and "__pycache__" not in p.parts and p.stat().st_size > 0}
     same = [f"{rel} == {reference[path.read_bytes()]}" for rel, path in files.items()
             if path.read_bytes() in reference]

@@ -1,5 +1,5 @@
 """Sentiment classification (sentiment-rnn): SentimentRNN and predict_review, and the
-notebook's loop as reference.loops (accuracy, sentiment_loss, fit_classifier, test_classifier)."""
+notebook's loop as benchmarks.loops (accuracy, sentiment_loss, fit_classifier, test_classifier)."""
 from __future__ import annotations
 
 import math
@@ -13,8 +13,8 @@ from torch import nn
 from helpers.device import seed_everything
 from helpers.loop import evaluate, fit
 from helpers.words import UNK_ID, review_loaders, tokenize
-from reference import loops as training
-from reference.loops import accuracy, fit_classifier, sentiment_loss
+from benchmarks import loops as training
+from benchmarks.loops import accuracy, fit_classifier, sentiment_loss
 from reference.sentiment import SentimentRNN, WordVocab, pad_features, predict_review
 
 VOCAB_SIZE = 30

@@ -157,7 +157,31 @@ for _base in _places + [os.path.expanduser("~"), "/tmp"]:
                 print("submission", _nb, _err)
 print(f"SABOTAGE reached {len(_reached)} files")
 """
+# Every later cell wrapped in a try/except that swallows its errors, the answers left blank: the
+# shell reached plainly, or through a name built at run time. Where the tests run in the grader
+# (grader.trusted), nothing the kernel does to its own cells reaches them.
+_SWALLOW = """import ast
+{shell}
+
+
+class Forgiving(ast.NodeTransformer):
+    def visit_Module(self, node):
+        handler = ast.ExceptHandler(type=ast.Name("BaseException", ast.Load()), name=None, body=[ast.Pass()])
+        node.body = [ast.Try(body=node.body or [ast.Pass()], handlers=[handler], orelse=[], finalbody=[])]
+        return ast.fix_missing_locations(node)
+
+
+shell.ast_transformers.append(Forgiving())
+raise NotImplementedError()
+"""
+_BLANK_QUIZ = {f"q{i}_hidden_shape": "raise NotImplementedError()\n" for i in range(2, 5)}
+_QUIZ_ZERO = {f"test_q{i}_hidden_shape": 0 for i in range(1, 5)}
 ATTACKS = [
+    ("swallow_plain", "gru-quiz", {"q1_hidden_shape": _SWALLOW.format(shell="shell = get_ipython()"), **_BLANK_QUIZ},
+     _QUIZ_ZERO, ["get_ipython"]),
+    ("swallow_built_name", "gru-quiz",
+     {"q1_hidden_shape": _SWALLOW.format(shell='import builtins\nshell = getattr(builtins, "get_" + "ipython")()'),
+      **_BLANK_QUIZ}, _QUIZ_ZERO, ["hides what it reaches"]),
     # the instructor's reference answers, reached by putting the course folder on sys.path
     ("delegate_reference", "char-rnn",
      {"one_hot_encode": "import sys\nfrom pathlib import Path\n"
@@ -519,9 +543,10 @@ def _attacks_on(assignment: str) -> list[tuple]:
     return [a for a in ATTACKS if a[1] == assignment]
 
 
-# Attacks that still earn points: the integrity report names them, but nothing inside the
-# kernel can stop them (they rewrite the hidden tests before those run). Kept visible here
-# until grading runs outside the students' kernels (the issue "Grading a whole class").
+# Attacks that still earn points where the tests still run in the kernel: the integrity report
+# names them, but nothing inside the kernel can stop them (they rewrite the hidden tests before
+# those run). Closed for the notebooks whose tests run in the grader (the swallow_* attacks on
+# gru-quiz); kept visible here until every notebook's tests do.
 KNOWN_GAPS = {"swallow_errors": "an IPython AST transformer rewrites every later cell, hidden tests included"}
 
 

@@ -3,7 +3,8 @@
 The test starts `dask scheduler` and two `dask worker` processes on
 127.0.0.1 and stops them. Honest submissions (right, half right) of two
 assignments must get the same grades there, through the local default, and
-through plain serial `nbgrader autograde`. The local course is then graded
+through serial `nbgrader autograde` with nbgrader's own steps (a baseline: the
+course's config makes plain autograde refuse). The local course is then graded
 again: nothing is missing, so nothing runs; two autograded folders are
 deleted and a run is stopped with Ctrl-C after it merged one of them: it keeps
 that one, and the next run grades only the other.
@@ -55,6 +56,9 @@ def courses(tmp_path_factory):
     others = {name: base / name for name in ("cluster", "serial")}
     for root in others.values():
         shutil.copytree(local, root)
+    with open(others["serial"] / "nbgrader_config.py", "a") as config:   # the baseline: nbgrader's own steps
+        config.write("\nfrom grader.plain_autograde import NBGRADER_STEPS\n"
+                     "c.Autograde.autograde_preprocessors = NBGRADER_STEPS\n")
     return {"local": local, **others}
 
 
@@ -109,6 +113,17 @@ def test_a_dask_cluster_gives_the_local_grades(graded):
     assert graded["cluster"] == graded["local"]
 
 
+def test_plain_nbgrader_autograde_refuses_and_names_the_command(courses, tmp_path):
+    """The course's own config: plain autograde (formgrader's button too) grades nothing and says why."""
+    root = tmp_path / "course"
+    shutil.copytree(courses["local"], root, ignore=shutil.ignore_patterns("autograded", "gradebook.db"))
+    shutil.copy(courses["local"] / "gradebook.db", root / "gradebook.db")
+    proc = _nbgrader(["autograde", "gru-quiz"], root)
+    assert proc.returncode != 0
+    assert "rnn-course grade" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert not list((root / "autograded").glob("*/gru-quiz/*.ipynb"))
+
+
 def test_the_sandboxed_grades_are_nbgraders_own(graded):
     assert graded["local"] == graded["serial"]
     assert graded["local"][("time-series", "right")] > graded["local"][("time-series", "half")] > 0
@@ -152,7 +167,7 @@ def test_without_bubblewrap_it_refuses_and_says_how_to_fix(tmp_path):
     shutil.copy(Path(__file__).resolve().parent.parent / "nbgrader_config.py", tmp_path / "nbgrader_config.py")
     empty = tmp_path / "bin"
     empty.mkdir()
-    proc = subprocess.run([sys.executable, "-m", "reference.cli", "grade", "gru-quiz"], cwd=tmp_path, env={**_env(), "PATH": str(empty)},
+    proc = subprocess.run([sys.executable, "-m", "grader.cli", "grade", "gru-quiz"], cwd=tmp_path, env={**_env(), "PATH": str(empty)},
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     (line,) = proc.stderr.strip().splitlines()
@@ -166,7 +181,7 @@ def test_without_bubblewrap_it_refuses_and_says_how_to_fix(tmp_path):
 def test_a_merge_holds_ctrl_c_until_it_is_whole(disposition, printed):
     code = (
         "import os, signal\n"
-        "from reference.grade import _no_interrupt\n"
+        "from grader.grade import _no_interrupt\n"
         f"signal.signal(signal.SIGINT, signal.{disposition})\n"
         "try:\n"
         "    with _no_interrupt():\n"

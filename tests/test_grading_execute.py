@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from reference.execute import GradingExecute, _cells_above
+from grader.execute import GradingExecute, _cells_above
 
 pytestmark = pytest.mark.grading
 

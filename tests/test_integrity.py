@@ -1,4 +1,4 @@
-"""The integrity report (`reference.integrity`) flags cheating code and leaves honest code alone.
+"""The integrity report (`grader.integrity`) flags cheating code and leaves honest code alone.
 
 Small notebooks are built here with nbformat: a release version (a locked
 set-up cell, an exercise cell, a locked graded test cell) and submissions made
@@ -17,8 +17,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from course import ROOT
-from reference import integrity
-from reference.integrity import Finding, report_course, scan_notebook, scan_submission, write_report
+from grader import integrity
+from grader.integrity import Finding, report_course, scan_notebook, scan_submission, write_report
 
 SETUP = "import numpy as np\nimport helpers\n_untouched = helpers.grading.watch_libraries()"
 EXERCISE = "def one_hot_encode(arr, n_labels):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
@@ -66,6 +66,7 @@ def by_count(words):
 model = CharRNN(4)
 model.fc = nn.Linear(8, 3)
 setattr(model, "drop", nn.Dropout(0.1))
+head = getattr(model, "fc", None)
 with torch.no_grad():
     logits, _ = model(torch.zeros(1, 2, 4))
 with open("notes.txt", "w") as handle:
@@ -133,6 +134,14 @@ ATTACKS = [
     ("eval(\"1\")", 1, "eval"),
     ("breakpoint()", 1, "breakpoint"),
     ("print(vars(np))", 1, "vars"),
+    # attributes reached by a name built at run time, and the builtins module itself
+    ("import builtins\nshell = getattr(builtins, \"get_\" + \"ipython\")()", 2, "hides what it reaches"),
+    ("f = getattr(np, name)", 1, "getattr(..., <computed name>)"),
+    ("import operator\nf = operator.attrgetter(\"array\" + \"_equal\")(np)", 2, "attrgetter"),
+    ("f = np.__getattribute__(name)", 1, "np.__getattribute__"),
+    ("f = object.__getattribute__(np, name)", 1, "object.__getattribute__"),
+    ("x = __builtins__", 1, "hides what it reaches: __builtins__"),
+    ("shell = get_ipython()\nshell.ast_transformers.clear()", 1, "get_ipython() kept whole"),
     ("print(one_hot_encode.__globals__)", 1, "__globals__"),
     ("one_hot_encode.__code__ = print.__code__", 1, "__code__"),
     ("import os\nos.system(\"ls\")", 2, "os.system"),
@@ -378,7 +387,7 @@ def test_main_writes_the_report_and_exits_0(tmp_path, capsys):
 
 def test_runs_as_a_module(tmp_path):
     course = make_course(tmp_path / "course")
-    done = subprocess.run([sys.executable, "-m", "reference.integrity", "a1", "--course", str(course)],
+    done = subprocess.run([sys.executable, "-m", "grader.integrity", "a1", "--course", str(course)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert (course / "reports" / "integrity-a1.csv").is_file() and "1 finding" in done.stdout
@@ -402,3 +411,15 @@ def test_bad_input_raises_value_error_naming_the_argument(tmp_path, release):
         with pytest.raises(ValueError, match=named) as caught:
             call()
         assert "expected" in str(caught.value) and "got" in str(caught.value)
+
+
+def test_a_locked_cell_nbgrader_puts_back_is_not_read(tmp_path, release):
+    """What stands in a locked cell never runs (nbgrader restores it from the gradebook), unless its id is copied."""
+    notebook = submitted()
+    test_cell = next(i for i, c in enumerate(notebook.cells) if c.metadata.get("nbgrader", {}).get("grade"))
+    notebook.cells[test_cell].source = "np.array_equal = lambda *a: True"
+    assert scan(tmp_path, release, notebook) == []
+    copy = new_code_cell("np.array_equal = lambda *a: True", metadata=notebook.cells[test_cell].metadata)
+    notebook.cells.insert(test_cell, copy)   # two cells share the id: nbgrader keeps it on one only
+    assert {f.reason for f in scan(tmp_path, release, notebook)} == {
+        "rebinds an attribute of an imported module: np.array_equal"}

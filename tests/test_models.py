@@ -1,12 +1,12 @@
-"""reference.char_rnn.CharRNN and the char-rnn notebook's loop as reference.loops.fit_char_rnn."""
+"""reference.char_rnn.CharRNN and the char-rnn notebook's loop as benchmarks.loops.fit_char_rnn."""
 import numpy as np
 import pytest
 import torch
 
 import helpers
-from reference.loops import char_loss
+from benchmarks.loops import char_loss
 from reference.char_rnn import CharRNN, one_hot_encode
-from reference.loops import fit_char_rnn
+from benchmarks.loops import fit_char_rnn
 
 CHARS = tuple(" abcdefgh")
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from course import (HIDDEN_BEGIN, HIDDEN_END, NOTEBOOKS, ROOT, SOLUTION_BEGIN, SOLUTIONS, assignments,
-                    hidden_lines, is_graded_test, is_solution, is_written_answer, read, solution_notebooks)
+                    hidden_lines, is_graded_test, is_solution, is_written_answer, read, solution_notebooks,
+                    grader_runs_tests)
 
 ALL_SOLUTIONS = [nb for a in assignments() for nb in solution_notebooks(a)]
 IDS = [f"{nb.parent.name}/{nb.name}" for nb in ALL_SOLUTIONS]
@@ -181,7 +182,9 @@ def test_first_code_cell_is_the_locked_setup(solution):
     meta = first.metadata.get("nbgrader", {})
     assert meta.get("locked") is True and meta.get("grade_id") == "setup" and not meta.get("solution"), (
         f"{solution.name}: the first code cell should be the locked setup cell (grade_id 'setup')")
-    assert "_untouched = helpers.grading.watch_libraries(globals())" in first.source
+    guarded = "_untouched = helpers.grading.watch_libraries(globals())" in first.source
+    # tests run in the grader: the setup only imports, in the kernel and in the grader alike
+    assert guarded != grader_runs_tests(read(solution)), solution.name
 
 
 LONG_TRAINING = ("char-rnn", "sentiment-rnn", "word2vec", "script-generation")
@@ -206,8 +209,13 @@ def _hidden_blocks(source: str) -> list[list[str]]:
 
 @pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
 def test_hidden_tests_check_the_libraries_before_and_after(solution):
-    blocks = [b for c in read(solution).cells if is_graded_test(c) for b in _hidden_blocks(c.source)]
+    """In-kernel tests call the guard around their work; tests run in the grader have no guard to call."""
+    nb = read(solution)
+    blocks = [b for c in nb.cells if is_graded_test(c) for b in _hidden_blocks(c.source)]
     assert blocks
+    if grader_runs_tests(nb):
+        assert not [line for c in nb.cells for line in c.source.splitlines() if "watch_libraries" in line]
+        return
     for block in blocks:
         assert block[0] == "_untouched()" and block[-1] == "_untouched()", (
             f"{solution.name}: a hidden block should start and end with _untouched(): {block[:2]}")
@@ -227,7 +235,8 @@ def test_hidden_tests_carry_their_own_truth(solution):
             text = "\n".join(block)
             used = set(re.findall(r"\bhelpers(?:\.\w+)+", text)) - HIDDEN_MAY_USE
             assert not used, f"{solution.name}: a hidden test calls shipped code {sorted(used)}"
-            assert "reference" not in re.findall(r"\bimport (\w+)|\bfrom (\w+)", text), solution.name
+            imported = {name for pair in re.findall(r"\bimport (\w+)|\bfrom (\w+)", text) for name in pair}
+            assert not {"reference", "grader"} & imported, solution.name
 
 
 def test_a_quick_char_rnn_run_leaves_no_checkpoint_behind(tmp_path, monkeypatch):

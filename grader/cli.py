@@ -1,8 +1,8 @@
 """The instructor's command, `rnn-course` (declared in pyproject.toml; installed with the instructor's edition).
 
-    rnn-course grade ASSIGNMENT ...   grade every collected submission in a sandbox, in parallel (reference.grade)
-    rnn-course report ASSIGNMENT      write the integrity report alone (reference.integrity)
-    rnn-course bundle                 build the student bundle (reference.bundle)
+    rnn-course grade ASSIGNMENT ...   grade every collected submission in a sandbox, in parallel (grader.grade)
+    rnn-course report ASSIGNMENT      write the integrity report alone (grader.integrity)
+    rnn-course bundle                 build the student bundle (grader.bundle)
 
 `rnn-course COMMAND --help` tells a command's options.
 """
@@ -12,7 +12,7 @@ import importlib
 import sys
 import textwrap
 
-COMMANDS = {"grade": "reference.grade", "report": "reference.integrity", "bundle": "reference.bundle"}
+COMMANDS = {"grade": "grader.grade", "report": "grader.integrity", "bundle": "grader.bundle"}
 USAGE = textwrap.dedent(__doc__.split("\n\n", 1)[1]).strip()
 
 

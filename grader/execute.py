@@ -15,7 +15,13 @@ the kernel it starts runs student code. Compared with nbgrader's own Execute:
   a student put above it does not run; it says so in the feedback;
 - **no links left behind** (``clean_folder``, set only for the throw-away
   grading folder): nbgrader writes and chmods the working folder's files after
-  the kernel ends, following links; they are removed first.
+  the kernel ends, following links; they are removed first;
+- **tests run here, not in the kernel**: a test cell (graded, locked, its
+  source restored from the gradebook) runs in this process through
+  ``grader.trusted``, which reaches the student's names over the link of
+  ``grader.remote``: its outputs, and so its score, never pass through the
+  student's code. (A test cell that still calls the in-kernel guard,
+  ``_untouched()``, runs in the kernel as before, until its notebook moves.)
 
 A cell that did not run gets an error output saying why, so its test scores 0
 (a graded cell with no output would otherwise count as passed) and the
@@ -28,12 +34,17 @@ import os
 import time
 from pathlib import Path
 
+from nbformat.v4 import new_code_cell
+
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer, Unicode
 
-from reference.integrity import FIRST_CELL, setup_copies, setup_source
+from grader import kernel_side
+from grader.integrity import FIRST_CELL, setup_copies, setup_source
+from grader.remote import ANSWER_TYPE, MAX_ANSWER_CHARS
+from grader.trusted import KernelGone, NoAnswer, TrustedTests
 
 
 class GradingExecute(Execute):
@@ -47,6 +58,8 @@ class GradingExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._stopped, self._output_bytes = "", {}
+        self._nb, self._tests, self._installed, self._asking, self._answer = nb, None, False, False, None
+        self._test_deadline = 0.0
         self._above_first = _cells_above(nb, self.first_cell)
         try:
             return super().preprocess(nb, resources, km)
@@ -67,6 +80,8 @@ class GradingExecute(Execute):
         if self._stopped:
             _not_run(cell, self._stopped)
             return cell, resources
+        if graded_here(cell):
+            return self._run_test(cell, resources)
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
@@ -75,14 +90,64 @@ class GradingExecute(Execute):
             _not_run(cell, self._stopped, ran=True)
             return cell, resources
 
+    def _run_test(self, cell, resources):
+        """Run a test cell in this process; the kernel only answers what the test asks."""
+        if self._tests is None:
+            self._tests = TrustedTests(self._ask, setup_source(self._nb.cells, self.first_cell) or "")
+        self._test_deadline = time.time() + (self.timeout or 120)   # the whole test cell shares one cell's time
+        try:
+            cell.outputs = self._tests.run(cell.metadata.nbgrader.get("grade_id", "test"), cell.source)
+        finally:
+            self._test_deadline = 0.0
+        cell.execution_count = None
+        if any(o.get("ename") == "KernelGone" for o in cell.outputs):
+            self._stopped = "the kernel stopped (the code exited, crashed or ran out of memory)"
+        return cell, resources
+
+    def _ask(self, request: str) -> str:
+        """Send one request to the kernel as a silent execution; its answer is the display output it publishes."""
+        if not self._installed:
+            self._installed = True
+            source = Path(kernel_side.__file__).read_text(encoding="utf-8")
+            self._execute_quietly(new_code_cell(kernel_side.install_source(source)))
+        self._answer = None
+        cell = new_code_cell(f"__rnn_grader__.answer({request!r})")
+        started = time.time()
+        self._execute_quietly(cell)
+        if self._answer is None:
+            if time.time() >= self._test_deadline - 0.5 or (self.deadline and time.time() >= self.deadline - 0.5):
+                raise NoAnswer("your code did not finish within the time limit for this test")
+            raise NoAnswer(f"the notebook did not answer the grader (after {time.time() - started:.1f} s); "
+                           "restart the kernel and run all cells: does every cell run without changing how it runs?")
+        return self._answer
+
+    def _execute_quietly(self, cell) -> None:
+        # nbclient stores the executed cell back at its index: a place of its own, removed after
+        self.nb.cells.append(cell)
+        self._asking = True
+        try:
+            self.execute_cell(cell, len(self.nb.cells) - 1, store_history=False)
+        except DeadKernelError:
+            raise KernelGone() from None
+        finally:
+            self._asking = False
+            self.nb.cells.pop()
+
     def _get_timeout(self, cell):
         timeout = super()._get_timeout(cell)
-        if self.deadline:
-            left = max(1, int(self.deadline - time.time()) + 1)
-            timeout = left if timeout is None else min(timeout, left)
+        for deadline in (self.deadline, self._test_deadline if self._asking else 0.0):
+            if deadline:
+                left = max(1, int(deadline - time.time()) + 1)
+                timeout = left if timeout is None else min(timeout, left)
         return timeout
 
     def output(self, outs, msg, display_id, cell_index):
+        if self._asking:   # an answer, or what the student's code printed while answering (dropped)
+            data = msg.get("content", {}).get("data", {})
+            if msg["msg_type"] == "display_data" and isinstance(data, dict) and ANSWER_TYPE in data:
+                text = data[ANSWER_TYPE]
+                self._answer = text if isinstance(text, str) and len(text) <= MAX_ANSWER_CHARS else ""
+            return None
         size = len(json.dumps(msg.get("content", {}), default=str))
         used = self._output_bytes.get(cell_index, 0)
         self._output_bytes[cell_index] = used + size
@@ -93,6 +158,13 @@ class GradingExecute(Execute):
                                 text=f"\n[grader] output beyond {self.max_output_bytes:,} bytes was dropped\n")
             outs.append(note)
         return None
+
+
+def graded_here(cell) -> bool:
+    """A test cell that runs in the grader: graded, not an answer, and not (yet) relying on the in-kernel guard."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return (cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+            and "_untouched" not in cell.source)
 
 
 def _cells_above(nb, first_cell: str) -> set[int]:

@@ -65,10 +65,10 @@ def package_dir(name: str) -> Path:
 
 
 def instructor_dirs() -> list[Path]:
-    """The instructor-only package, and the whole checkout when it is an editable install (solutions/ lie there)."""
-    package = package_dir("reference")
-    checkout = package.parent
-    return [package, checkout] if (checkout / "pyproject.toml").is_file() and (checkout / "solutions").is_dir() else [package]
+    """The instructor-only packages, and the whole checkout when it is an editable install (solutions/ lie there)."""
+    packages = [package_dir("reference"), package_dir("grader")]
+    checkout = packages[0].parent
+    return packages + [checkout] if (checkout / "pyproject.toml").is_file() and (checkout / "solutions").is_dir() else packages
 
 
 def kernel_argv(workdir: Path, runtime: Path, hidden: list[Path], readable: list[Path], env: dict[str, str]) -> list[str]:

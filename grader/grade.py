@@ -6,7 +6,7 @@
 Run it in the course folder (where nbgrader_config.py is) instead of
 ``nbgrader autograde``. Each submission becomes one Dask task that carries
 its files and grades them in a throw-away course folder on a worker
-(``reference.submission``): by default a local cluster with one
+(``grader.submission``): by default a local cluster with one
 single-threaded worker per core, or an existing cluster with ``--scheduler``.
 This process alone writes the course's gradebook and ``autograded/``, one
 submission at a time as results come in, so an interrupted run keeps what it
@@ -32,9 +32,9 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config.loader import PyFileConfigLoader
 
-from reference import sandbox
-from reference.integrity import report_course
-from reference.submission import assignment_structure, grade_submission, gradebook_template
+from grader import sandbox
+from grader.integrity import report_course
+from grader.submission import assignment_structure, grade_submission, gradebook_template
 
 UNITS = {"K": 2**10, "M": 2**20, "G": 2**30}
 

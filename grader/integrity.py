@@ -4,7 +4,7 @@ Nothing runs: each cell a student wrote or changed is turned from IPython syntax
 into Python, parsed with ``ast`` and checked against the tables below. The
 sandbox is what stops an attack; this report says who tried, where and how.
 
-    python -m reference.integrity char-rnn [--course DIR] [--out DIR]
+    python -m grader.integrity char-rnn [--course DIR] [--out DIR]
 """
 from __future__ import annotations
 
@@ -22,13 +22,13 @@ import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
 RELEASE_DIRECTORY = "notebooks"   # c.CourseDirectory.release_directory in nbgrader_config.py
-FIRST_CELL = "setup"   # grade_id of each notebook's locked first cell (the grader's too: reference.execute)
+FIRST_CELL = "setup"   # grade_id of each notebook's locked first cell (the grader's too: grader.execute)
 COLUMNS = ("student", "assignment", "notebook", "cell", "line", "reason")
 INSTRUCTOR, MACHINERY, INTERPRETER, SYSTEM = (
     "instructor-only code", "the import machinery", "interpreter internals", "process, network or native access")
 # Top-level modules a submission has no business importing, by what they open up.
 MODULES: dict[str, str] = {
-    **dict.fromkeys(("reference", "tests", "benchmarks", "solutions"), INSTRUCTOR),
+    **dict.fromkeys(("reference", "grader", "tests", "benchmarks", "solutions"), INSTRUCTOR),
     **dict.fromkeys(("importlib", "imp", "runpy", "pkgutil", "zipimport"), MACHINERY),
     **dict.fromkeys(("gc", "inspect", "signal"), INTERPRETER),
     **dict.fromkeys(("subprocess", "ctypes", "cffi", "sqlite3", "socket", "http", "urllib", "requests",
@@ -183,6 +183,8 @@ def _store(node: ast.Attribute | ast.Subscript, ctx: _Context) -> Iterator[str]:
 
 def _use(node: ast.Name | ast.Attribute, ctx: _Context) -> Iterator[str]:
     name = _qualname(node, ctx) or ""
+    if isinstance(node, ast.Name) and (node.id == "__builtins__" or ctx.imports.get(node.id) == "builtins"):
+        yield f"hides what it reaches: {node.id}"   # every builtin, by a name the report cannot follow
     if name in USES:
         yield f"{USES[name]}: {_show(node)}"
     elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in ctx.imports \
@@ -222,6 +224,8 @@ def _call(node: ast.Call, ctx: _Context) -> Iterator[str]:
     first = _literal(node.args[0]) if node.args else None
     if name in ("setattr", "delattr"):
         yield from _dynamic_attribute(node, name, ctx)
+    if (computed := _computed_attribute(node, name)) is not None:
+        yield f"hides what it reaches: {computed}"
     reason = next((why for pattern, why in CALLS.items() if fnmatchcase(name, pattern)), None)
     if reason:
         shown = _show(node) if name.startswith("get_ipython()") else name + "()"
@@ -234,6 +238,24 @@ def _call(node: ast.Call, ctx: _Context) -> Iterator[str]:
     elif first in risky:
         line = _literal(node.args[1]) if len(node.args) > 1 else None
         yield f"runs the {prefix}{first} magic" + (f": {prefix}{first} {line}" if line else "")
+
+
+# Calls that read an attribute by name, and where the name sits: a name built at run time hides the target.
+NAMED_READS = {"getattr": 1, "hasattr": 1, "operator.attrgetter": 0, "object.__getattribute__": 1,
+               "type.__getattribute__": 1}
+
+
+def _computed_attribute(node: ast.Call, name: str) -> str | None:
+    """``getattr(x, <computed>)`` and its kin: what the report shows, or None for a literal name."""
+    position = NAMED_READS.get(name)
+    if position is None and isinstance(node.func, ast.Attribute) and node.func.attr == "__getattribute__":
+        position = 0   # x.__getattribute__(name)
+    if position is None:
+        return None
+    args = node.args[position:] if name == "operator.attrgetter" else node.args[position: position + 1]
+    if args and all(_literal(a) is not None for a in args):
+        return None
+    return f"{_show(node.func)}(..., <computed name>)" if args else None
 
 
 def _dynamic_attribute(node: ast.Call, name: str, ctx: _Context) -> Iterator[str]:
@@ -333,6 +355,11 @@ def _magic_code(node: ast.AST, ctx: _Context) -> tuple[ast.Module, int] | None:
 
 def _scan_tree(tree: ast.AST, ctx: _Context, offset: int = 0) -> Iterator[tuple[int, str]]:
     yield from ((offset + getattr(node, "lineno", 1), reason) for node, reason in _rebound_names(tree, ctx))
+    # get_ipython().x is the attribute rule's; the shell kept whole, to be used later, is this one's
+    based = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    yield from ((offset + n.lineno, "reaches the IPython shell (how cells run and fail): get_ipython() kept whole")
+                for n in ast.walk(tree) if isinstance(n, ast.Call) and id(n) not in based
+                and _qualname(n, ctx) == "get_ipython()")
     for node in ast.walk(tree):
         for rule in RULES.get(type(node), ()):
             yield from ((offset + node.lineno, reason) for reason in rule(node, ctx))
@@ -390,10 +417,11 @@ def _scan(notebook: Any, name: str, release: Any | None) -> list[Finding]:
                             if c.cell_type == "code" and _nbgrader(c, "locked")])
     found: set[Finding] = set()   # a set: one finding per line and reason
     found.update(_first_cell_findings(notebook, name, release))
+    restored = _restored(notebook, release)
     for index, tree in trees.items():
         cell = notebook.cells[index]
-        if _normalize(cell.source) in known:
-            continue   # the course's own code, as released
+        if _normalize(cell.source) in known or index in restored:
+            continue   # the course's own code, as released or as nbgrader puts it back
         if isinstance(tree, SyntaxError):
             found.add(Finding(name, index, tree.lineno or 1, f"does not parse: {tree.msg}"))
             continue
@@ -404,6 +432,23 @@ def _scan(notebook: Any, name: str, release: Any | None) -> list[Finding]:
         except RecursionError:   # code nested this deep is itself worth a look, and must not end the report
             found.add(Finding(name, index, 1, "could not be analysed: nested too deeply"))
     return sorted(found)
+
+
+def _grade_id(cell: Any) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _restored(notebook: Any, release: Any | None) -> set[int]:
+    """Cells nbgrader puts back from the gradebook before grading: what a student wrote there never runs.
+
+    A locked cell of the release, found by its grade_id, once: an id copied onto
+    other cells is kept on one of them only, so then every copy is read.
+    """
+    if release is None:
+        return set()
+    locked = {_grade_id(c) for c in release.cells if _nbgrader(c, "locked")} - {None}
+    ids = [_grade_id(c) for c in notebook.cells]
+    return {i for i, g in enumerate(ids) if g in locked and ids.count(g) == 1}
 
 
 def setup_copies(cells: list[Any], source: str | None) -> list[int]:
@@ -422,7 +467,7 @@ def setup_source(cells: list[Any], first_cell: str = FIRST_CELL) -> str | None:
 def _first_cell_findings(notebook: Any, name: str, release: Any | None) -> Iterator[Finding]:
     """Code above the setup cell (the grader does not run it), a setup cell pasted twice, or none left.
 
-    As in the grader (reference.execute), the setup is the first code cell holding the setup's source.
+    As in the grader (grader.execute), the setup is the first code cell holding the setup's source.
     """
     source = setup_source((release or notebook).cells)
     if source is None:
@@ -554,7 +599,7 @@ def report_course(course_root: str | Path, assignment: str, out_dir: str | Path 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: write one assignment's integrity report; findings are not an error."""
-    parser = argparse.ArgumentParser(prog="python -m reference.integrity", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m grader.integrity", description=__doc__.splitlines()[0])
     parser.add_argument("assignment", help="assignment id, e.g. char-rnn")
     parser.add_argument("--course", default=".", help="nbgrader course root (default: the current folder)")
     parser.add_argument("--out", default=None, help="report folder (default: <course>/reports)")
@@ -564,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(args.out) if args.out is not None else Path(args.course) / "reports"
         csv_path, md_path = write_report(rows, out, args.assignment, scanned=scanned)
     except ValueError as err:
-        print(f"python -m reference.integrity: error: {err}", file=sys.stderr)
+        print(f"python -m grader.integrity: error: {err}", file=sys.stderr)
         return 2
     print(f"integrity report for {args.assignment}: {_plural(scanned, 'submission')} scanned, "
           f"{_plural(len(rows), 'finding')}\n  {md_path}\n  {csv_path}")

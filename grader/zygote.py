@@ -61,7 +61,8 @@ def _child(request: dict) -> None:
 
 def serve() -> None:
     import nbgrader.apps.nbgraderapp  # noqa: F401 - the point of this process
-    import reference.execute  # noqa: F401 - the course config imports it in every child
+    import grader.execute  # noqa: F401 - the course config imports it in every child, and with it
+    # grader.trusted, numpy and torch: each child runs its submission's tests in its own process
 
     # Ctrl-C in the instructor's terminal reaches every process of the group: the grader
     # (the coordinator) handles it; this process ends when its worker closes its stdin.
@@ -84,7 +85,7 @@ class ZygoteClient:
     def _process(self) -> subprocess.Popen:
         proc = getattr(self._local, "proc", None)
         if proc is None or proc.poll() is not None:
-            proc = subprocess.Popen([sys.executable, "-m", "reference.zygote"], stdin=subprocess.PIPE,
+            proc = subprocess.Popen([sys.executable, "-m", "grader.zygote"], stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, bufsize=0)
             self._local.proc, self._local.buffer = proc, b""
         return proc

@@ -5,9 +5,9 @@ assignment's structure from the gradebook, the course's nbgrader_config.py),
 so a worker needs the same Python environment, not the course's filesystem.
 It builds a course folder that holds only what grading this submission needs,
 runs real ``nbgrader autograde`` there with its own limits (the kernel in the
-bubblewrap sandbox, see ``reference.sandbox``), and returns the scores,
+bubblewrap sandbox, see ``grader.sandbox``), and returns the scores,
 comments and autograded files. It never writes the real gradebook: the
-coordinator (``reference.grade``) does.
+coordinator (``grader.grade``) does.
 """
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from reference import sandbox
-from reference.zygote import ZygoteClient
+from grader import sandbox
+from grader.zygote import ZygoteClient
 
 SOURCE, SUBMITTED, AUTOGRADED = "source", "submitted", "autograded"
 LOG_TAIL = 4000
@@ -117,7 +117,7 @@ c.Exchange.root = {str(root / "exchange")!r}
 c.Autograde.create_student = True
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import IgnorePattern, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata
-from reference.execute import GradingExecute
+from grader.execute import GradingExecute
 c.Autograde.autograde_preprocessors = [GradingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 c.GradingExecute.timeout = {int(limits["cell_timeout"])}

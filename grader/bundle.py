@@ -1,11 +1,11 @@
-"""Build the student bundle: ``python -m reference.bundle [--out DIR]`` (default DIR: ``<repo>/dist``).
+"""Build the student bundle: ``python -m grader.bundle [--out DIR]`` (default DIR: ``<repo>/dist``).
 
 Writes ``DIR/rnn-course-student/`` (rebuilt from scratch each time) and
 ``DIR/rnn-course-student.zip`` with the same files under ``rnn-course-student/``.
 The bundle holds the released notebooks (``notebooks/``), the ``helpers``
 package, ``data/README.md``, ``requirements.lock`` (the versions tested), and a student README, ``pyproject.toml``,
 ``environment.yml`` and ``nbgrader_config.py`` rendered from the templates in
-``reference/bundle_files/``. Nothing else: no solution, test or reference code.
+``grader/bundle_files/``. Nothing else: no solution, test, reference answer or grader code.
 
 The zip is reproducible: entries are written in sorted order with a fixed
 timestamp and fixed permissions, so two builds of the same tree give
@@ -68,7 +68,7 @@ def _assignment_rows(notebooks: list[str]) -> str:
 
 
 def rendered_files(root: Path = ROOT) -> dict[str, str]:
-    """Bundle path -> text, for every template in ``reference/bundle_files/``."""
+    """Bundle path -> text, for every template in ``grader/bundle_files/``."""
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     deps = project["dependencies"]
     values = {
@@ -94,7 +94,7 @@ def _check_out_dir(out_dir: Path | str | None) -> Path:
     out = Path(out_dir).expanduser().resolve()
     if out.exists() and not out.is_dir():
         raise ValueError(f"out_dir must be a folder, but {out} is a file")
-    for source in ("helpers", "notebooks", "data", "reference"):
+    for source in ("helpers", "notebooks", "data", "reference", "grader"):
         if out.is_relative_to(ROOT / source):
             raise ValueError(f"out_dir must not lie inside the repository's {source}/ folder, got {out}")
     return out
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: build the bundle and print the folder and the zip."""
     if argv is not None and not (isinstance(argv, (list, tuple)) and all(isinstance(a, str) for a in argv)):
         raise ValueError(f"argv must be a list of strings or None, got {argv!r}")
-    parser = _Parser(prog="python -m reference.bundle", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m grader.bundle", description=__doc__.splitlines()[0])
     parser.add_argument("--out", metavar="DIR", default=None,
                         help="folder to build in (default: <repo>/dist)")
     args = parser.parse_args(argv)
@@ -158,4 +158,4 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except ValueError as err:
-        sys.exit(f"python -m reference.bundle: error: {err}")
+        sys.exit(f"python -m grader.bundle: error: {err}")

@@ -21,7 +21,7 @@ from helpers.chars import char_batch_count, split_train_val
 from helpers.checkpoint import save_checkpoint
 from helpers.loop import Batch, History, _device, eval_mode, evaluate
 
-from .char_rnn import get_batches, one_hot_encode
+from reference.char_rnn import get_batches, one_hot_encode
 
 
 def _copy_state(model: nn.Module) -> dict[str, torch.Tensor]:
