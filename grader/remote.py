@@ -319,5 +319,5 @@ def kernel_import(link: Link) -> Callable[[str], Remote]:
         """The module ``module`` as the student's kernel has it: build objects there that the student's code uses."""
         if type(module) is not str:
             raise TypeError(f"in_kernel() takes a module name, got {type(module).__name__}")
-        return link.request("import", module=module)
+        return link.request("import", keep=True, module=module)
     return in_kernel

@@ -27,6 +27,7 @@ import torch
 from nbformat.notebooknode import NotebookNode
 
 from grader.remote import BadAnswer, Link, StudentCodeError, fetch, keep, kernel_import
+from helpers.grading import reaching
 
 MAX_PRINTED = 100_000   # characters a test cell may print
 
@@ -72,8 +73,10 @@ class TrustedTests:
             exec(compile(setup_source, "<setup cell>", "exec"), self.namespace)   # the instructor's locked imports
         except Exception as exc:  # noqa: BLE001 - the course's own setup: say so in every test, grade nothing
             self.broken = f"the setup cell failed in the grader ({type(exc).__name__}: {exc}); tell your instructor"
-        # The grader's meaning of these wins over the no-op versions the setup may import from helpers.
-        self.namespace.update(keep=keep, fetch=fetch, in_kernel=kernel_import(self.link))
+        # keep/fetch/in_kernel, as the setup imports them from helpers.grading (or as they are named here),
+        # reach this kernel while a test cell runs
+        self.reach = _KernelReach(self.link)
+        self.namespace.update(keep=keep, fetch=fetch, in_kernel=self.reach.in_kernel)
 
     def run(self, name: str, source: str) -> list[NotebookNode]:
         """Run one test cell; its outputs (printed text, then an error output if it failed)."""
@@ -87,7 +90,7 @@ class TrustedTests:
             if error is not None:
                 raise _Skip
             code = compile(source, f"<test cell {name}>", "exec")
-            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed), reaching(self.reach):
                 exec(code, self.namespace)
         except _Skip:
             pass
@@ -101,6 +104,13 @@ class TrustedTests:
         if error is not None:
             outputs.append(error)
         return outputs
+
+
+class _KernelReach:
+    """What helpers.grading's keep, fetch and in_kernel do while a test cell runs here."""
+
+    def __init__(self, link: Link) -> None:
+        self.keep, self.fetch, self.in_kernel = keep, fetch, kernel_import(link)
 
 
 class _Skip(Exception):

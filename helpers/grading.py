@@ -1,4 +1,10 @@
-"""What a notebook's first cell records so that grading can trust the libraries.
+"""How tests reach a notebook's objects, and the guard of notebooks whose tests still run in the kernel.
+
+``keep``, ``fetch`` and ``in_kernel`` (at the end) are the three words a test
+uses when it runs in the grader and the notebook's objects stay in the
+student's kernel; run in the kernel itself they do nothing special.
+
+The rest is the in-kernel guard, for the notebooks not yet moved:
 
 Every graded notebook starts with a locked cell that imports the libraries and
 calls ``watch_libraries(globals())``. When a notebook is graded, no code runs
@@ -313,3 +319,58 @@ def _refuse(name: str) -> Callable[..., None]:
         raise AssertionError(f"this exercise builds the cell by hand: calling torch's own {name} "
                              "(through nn.LSTM, nn.GRU, nn.RNN or their cells) earns nothing here")
     return refuse
+
+
+# ---- the three words of tests that run in the grader ---------------------------------------
+# When a notebook is graded, its test cells run in the grader's own process and the
+# notebook's objects stay in the student's kernel (README: "Writing tests that run in the
+# grader"). A test, or a visible check, that needs an object to stay there says so with
+# these. Run in the notebook's own kernel (a student's check, nbval), they do nothing
+# special: the objects are right here.
+
+class _Here:
+    """Where a test's objects live when it runs in the notebook's own kernel."""
+
+    @staticmethod
+    def keep(value: Any) -> Any:
+        return value
+
+    @staticmethod
+    def fetch(value: Any) -> Any:
+        return value
+
+    @staticmethod
+    def in_kernel(module: str) -> Any:
+        import importlib
+
+        return importlib.import_module(module)
+
+
+_REACH: list[Any] = [_Here]
+
+
+def keep(value: Any) -> Any:
+    """``value`` such that what it returns stays in the student's kernel (a tensor whose graph is needed there)."""
+    return _REACH[-1].keep(value)
+
+
+def fetch(value: Any) -> Any:
+    """The value of an object kept in the student's kernel, as plain data; a plain value as it is."""
+    return _REACH[-1].fetch(value)
+
+
+def in_kernel(module: str) -> Any:
+    """The module ``module`` as the student's kernel has it, to build objects there (a generator, an optimizer)."""
+    if not isinstance(module, str):
+        raise TypeError(f"module must be a module's name such as 'numpy.random', got {type(module).__name__}")
+    return _REACH[-1].in_kernel(module)
+
+
+@contextlib.contextmanager
+def reaching(place: Any) -> Iterator[None]:
+    """Inside, keep/fetch/in_kernel reach ``place`` (an object with those three methods): the grader's kernel link."""
+    _REACH.append(place)
+    try:
+        yield
+    finally:
+        _REACH.remove(place)

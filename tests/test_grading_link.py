@@ -181,6 +181,17 @@ def big():
     return np.zeros(2**23)   # 64 MB: over the answer limit
 
 
+def clip_in_place(grads):
+    for g in grads.values():
+        np.clip(g, -5, 5, out=g)
+
+
+def clip_a_copy(grads):
+    for name in grads:
+        grads = dict(grads)
+        grads[name] = np.clip(grads[name], -5, 5)
+
+
 def leave():
     import os
     os._exit(0)
@@ -230,6 +241,11 @@ TESTS = {
                "opt = in_kernel('torch.optim').SGD(keep(m).parameters(), lr=0.1)\n"
                "loss = keep(m)(x).pow(2).sum()\nloss.backward()\nopt.step()\n"
                "assert not torch.allclose(fetch(m.fc.weight), w)\nprint('module ok')"),
+    "in_place": ("g = in_kernel('copy').deepcopy({'a': np.array([-7.0, 9.0])})\n"
+                 "assert type(g) is not dict   # kept in the kernel\n"
+                 "clip_in_place(g)\nassert fetch(g)['a'].tolist() == [-5.0, 5.0]"),
+    "not_in_place": ("g = in_kernel('copy').deepcopy({'a': np.array([-7.0, 9.0])})\n"
+                     "clip_a_copy(g)\nassert fetch(g)['a'].tolist() == [-5.0, 5.0], 'clip in place'"),
     "unknown_name": "assert not_defined_anywhere == 1",
     "forever": "forever(1)",
     "after_forever": "assert shape == (1, 3, 20)",
@@ -290,6 +306,11 @@ def test_objects_that_answer_for_themselves_earn_nothing(graded, name):
 def test_nothing_the_kernel_sends_is_unpickled(graded):
     assert not _passed(graded, "payload")
     assert not graded["marker"].exists()
+
+
+def test_objects_built_in_the_kernel_stay_there_and_show_what_the_students_code_did(graded):
+    assert _passed(graded, "in_place"), graded["outcome"]["in_place"]
+    assert graded["outcome"]["not_in_place"][0] == ["AssertionError: clip in place"]
 
 
 def test_the_students_error_keeps_its_kind_and_says_whose_it_is(graded):

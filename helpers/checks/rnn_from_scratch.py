@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..grading import fetch, in_kernel
 from ._common import _fail
 
 NAMES = ("Wxh", "Whh", "Why", "bh", "by")
@@ -219,26 +220,29 @@ def check_clip_and_update(clip_gradients: Callable, update: Callable) -> None:
     """Clipping in place, then two Adagrad steps on one number worked out by hand."""
     _check_callable("clip_gradients", clip_gradients)
     _check_callable("update", update)
-    grads = {"Wxh": np.array([[-7.0, 0.5], [9.0, -5.0]]), "by": np.array([3.0, -2.5])}
-    arrays = dict(grads)
-    clip_gradients(grads, 5.0)
+    # the dicts live where the functions run (the grader keeps them in your kernel), read back with fetch
+    copy = in_kernel("copy")
+    kept = copy.deepcopy({"Wxh": np.array([[-7.0, 0.5], [9.0, -5.0]]), "by": np.array([3.0, -2.5])})
+    clip_gradients(kept, 5.0)
+    grads = fetch(kept)
     if not np.array_equal(grads["Wxh"], [[-5.0, 0.5], [5.0, -5.0]]) or not np.array_equal(grads["by"], [3.0, -2.5]):
-        if np.array_equal(arrays["Wxh"], [[-7.0, 0.5], [9.0, -5.0]]):
+        if np.array_equal(grads["Wxh"], [[-7.0, 0.5], [9.0, -5.0]]):
             _fail("after clip_gradients(grads, 5.0) the arrays in grads still hold -7 and 9: clipping a copy "
                   "(or rebinding the loop variable) leaves them as they were. Clip in place: "
                   "np.clip(g, -max_value, max_value, out=g)")
         _fail(f"clip_gradients(grads, 5.0) should clip every entry to [-5, 5]; grads['Wxh'] is {grads['Wxh'].tolist()}")
-    params = {"w": np.array([1.0])}
-    memory = {"w": np.zeros(1)}
+    kept_params, kept_memory = copy.deepcopy({"w": np.array([1.0])}), copy.deepcopy({"w": np.zeros(1)})
     step = {"w": np.array([2.0])}
-    update(params, step, memory, 0.1)
+    update(kept_params, step, kept_memory, 0.1)
+    params, memory = fetch(kept_params), fetch(kept_memory)
     # memory 0 + 2**2 = 4; w = 1 - 0.1 * 2 / sqrt(4 + 1e-8) = 0.9
     if not np.allclose(memory["w"], [4.0]):
         _fail(f"after one update memory['w'] should be 0 + 2**2 = 4, got {memory['w'].tolist()}: add the squared "
               "gradient to memory, in place (memory[k] += g * g)")
     if not np.allclose(params["w"], [0.9], atol=1e-9):
         _fail(f"after one update w should be 1 - 0.1 * 2 / sqrt(4 + 1e-8) = 0.9, got {params['w'].tolist()}")
-    update(params, step, memory, 0.1)
+    update(kept_params, step, kept_memory, 0.1)
+    params, memory = fetch(kept_params), fetch(kept_memory)
     # memory 8; w = 0.9 - 0.1 * 2 / sqrt(8 + 1e-8) = 0.829289
     if not np.allclose(memory["w"], [8.0]) or not np.allclose(params["w"], [0.9 - 0.2 / np.sqrt(8.0)], atol=1e-9):
         _fail(f"after a second update memory should be 8 and w 0.829289, got {memory['w'].tolist()} and "
@@ -251,7 +255,8 @@ def check_sample(rnn_sample: Callable) -> None:
     _check_callable("rnn_sample", rnn_sample)
     eye, cycle = np.eye(3), np.roll(np.eye(3), 1, axis=0)   # cycle @ one_hot(i) = one_hot(i + 1 mod 3)
     params = {"Wxh": 5.0 * eye, "Whh": np.zeros((3, 3)), "bh": np.zeros(3), "Why": 40.0 * cycle, "by": np.zeros(3)}
-    ids = rnn_sample(np.zeros(3), 0, 5, params, 1.0, np.random.default_rng(0))
+    generator = in_kernel("numpy.random").default_rng   # the generator lives where rnn_sample runs
+    ids = rnn_sample(np.zeros(3), 0, 5, params, 1.0, generator(0))
     if not isinstance(ids, list) or not all(isinstance(i, (int, np.integer)) for i in ids):
         _fail(f"rnn_sample should return a list of ints, got {type(ids).__name__}")
     if [int(i) for i in ids] != [1, 2, 0, 1, 2]:
@@ -259,8 +264,8 @@ def check_sample(rnn_sample: Callable) -> None:
               f"certainty: expected [1, 2, 0, 1, 2], got {[int(i) for i in ids]}. Feed each drawn id back in "
               "as the next input, and leave the seed itself out of the list")
     rand = _random_params(6, 4, seed=3)
-    first = rnn_sample(np.zeros(4), 2, 30, rand, 1.0, np.random.default_rng(7))
-    again = rnn_sample(np.zeros(4), 2, 30, rand, 1.0, np.random.default_rng(7))
+    first = rnn_sample(np.zeros(4), 2, 30, rand, 1.0, generator(7))
+    again = rnn_sample(np.zeros(4), 2, 30, rand, 1.0, generator(7))
     if [int(i) for i in first] != [int(i) for i in again]:
         _fail("two runs with generators of the same seed gave different ids: draw with the rng you are given")
     if len(first) != 30:
@@ -268,7 +273,7 @@ def check_sample(rnn_sample: Callable) -> None:
     outside = [int(i) for i in first if not 0 <= int(i) < 6]
     if outside:
         _fail(f"ids should lie in [0, vocab_size) = [0, 6), got {outside[:5]}")
-    cold = rnn_sample(np.zeros(4), 2, 30, rand, 0.01, np.random.default_rng(8))
+    cold = rnn_sample(np.zeros(4), 2, 30, rand, 0.01, generator(8))
     if len(set(int(i) for i in cold)) > len(set(int(i) for i in first)):
         _fail("at temperature 0.01 the draws should be (nearly) the most likely id each time, so no more "
               "varied than at 1.0: divide the logits by the temperature before the softmax")
