@@ -65,6 +65,10 @@ class Answerer:
             import importlib
 
             return self._send(importlib.import_module(request["module"]), True)
+        if op == "define":   # a test's helper classes, in a namespace of their own
+            space = {"__name__": "rnn_course_test_code"}
+            exec(compile(request["source"], "<the test's code>", "exec"), space)
+            return self._send({k: v for k, v in space.items() if not k.startswith("__")}, False)
         target = self.objects[request["ref"]]
         if op == "getattr":
             return self._send(getattr(target, request["name"]), keep)
@@ -82,6 +86,8 @@ class Answerer:
             return self._send(target(*args, **kwargs), keep)
         if op == "len":
             return len(target)
+        if op == "isinstance":
+            return isinstance(self._take(request["value"]), target)
         if op == "iter":
             limit, items = request["limit"], []
             for item in target:
@@ -127,6 +133,10 @@ class Answerer:
         if kind in (tuple, list):
             items = [self._encode(x, depth + 1, budget, strict) for x in obj]
             return {"$tuple" if kind is tuple else "$list": items}
+        if kind.__bases__ == (tuple,) and isinstance(getattr(kind, "_fields", None), tuple):   # a namedtuple
+            items = [self._encode(x, depth + 1, budget, strict) for x in obj]
+            spec = {"name": kind.__name__, "fields": list(kind._fields), "values": items}
+            return {"$namedtuple": spec, "ref": self._ref(obj)["$ref"]}   # sent back, it is this object again
         if kind is dict:
             return {"$dict": [[self._encode(k, depth + 1, budget, strict), self._encode(v, depth + 1, budget, strict)]
                               for k, v in obj.items()]}

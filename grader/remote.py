@@ -8,7 +8,8 @@ do it there. What comes back is decoded here from JSON, strictly:
 - plain data becomes a local value: ``None``, bools, ints, floats, strings,
   tuples, lists, dicts, numpy arrays and scalars, torch tensors, sizes,
   dtypes, devices; arrays only with numeric dtypes, and only as many bytes as
-  their shape says;
+  their shape says; a namedtuple becomes one of the grader's own namedtuples
+  with the same field names (sent back to the kernel, it is the kernel's object);
 - anything else stays in the kernel and comes back as another ``Remote``.
 
 Nothing the kernel sends is executed, imported or unpickled here, so an
@@ -21,8 +22,10 @@ functions complete what a test needs:
     fetch(value)        a Remote's value as plain data (a value stays as it is)
     in_kernel("torch")  a module as the kernel has it, to build objects there
                         (an optimizer for the student's model, a generator for a sampler)
+    define_in_kernel(source)  the test's own helper classes, defined there (a stand-in model
+                        the student's function is given); returns their names
 
-``helpers.grading`` has the same three names doing nothing special, so the
+``helpers.grading`` has the same names doing nothing special, so the
 same test also runs inside a kernel (nbval, the solution notebooks).
 """
 from __future__ import annotations
@@ -30,8 +33,11 @@ from __future__ import annotations
 import base64
 import binascii
 import builtins
+import collections
+import functools
 import importlib
 import json
+import keyword
 from typing import Any, Callable
 
 import numpy as np
@@ -76,6 +82,7 @@ class Link:
 
     def __init__(self, ask: Callable[[str], str]) -> None:
         self._ask = ask
+        self._origins: dict[int, tuple[Any, int]] = {}   # id(a decoded namedtuple) -> (it, its kernel object)
 
     def request(self, op: str, keep: bool = False, **fields: Any) -> Any:
         message = {"op": op, "keep": keep, **fields}
@@ -148,6 +155,8 @@ class Link:
                 return torch.device(value["$device"][:40])
             except (RuntimeError, ValueError):
                 raise BadAnswer("unknown device") from None
+        if "$namedtuple" in value and set(value) <= {"$namedtuple", "ref"}:
+            return self._namedtuple(value, depth)
         if "$np" in value and set(value) <= {"$np", "scalar"}:
             array = _array(value["$np"])
             return array[()] if value.get("scalar") is True else array
@@ -162,6 +171,23 @@ class Link:
             return tensor
         raise BadAnswer(f"unexpected value {sorted(map(str, value))[:3]} in the answer")
 
+    def _namedtuple(self, value: dict, depth: int) -> tuple:
+        """A namedtuple of the grader's own making with the kernel's field names and values."""
+        spec, ref = value["$namedtuple"], value.get("ref")
+        if type(spec) is not dict or set(spec) != {"name", "fields", "values"}:
+            raise BadAnswer("a namedtuple in the answer has the wrong form")
+        name, fields, items = spec["name"], spec["fields"], spec["values"]
+        names = [name] + (fields if type(fields) is list else [None])
+        if not all(type(n) is str and n.isidentifier() and not keyword.iskeyword(n) and not n.startswith("_")
+                   and len(n) <= 100 for n in names) or len(fields) > 64 or len(set(fields)) != len(fields):
+            raise BadAnswer("a namedtuple in the answer has names that cannot be field names")
+        if type(items) is not list or len(items) != len(fields):
+            raise BadAnswer("a namedtuple in the answer has the wrong number of values")
+        obj = _namedtuple_class(name, tuple(fields))(*(self.decode(v, False, depth + 1) for v in items))
+        if type(ref) is int:
+            self._origins[id(obj)] = (obj, ref)
+        return obj
+
     # -- local values -> plain data ----------------------------------------------------------
     # The same wire format as kernel_side.Answerer._encode, written twice on purpose: the kernel's
     # copy must stand alone (the sandbox hides this package); tests/test_grading_link.py ties them.
@@ -172,6 +198,9 @@ class Link:
             if value._link is not self:
                 raise ValueError("a Remote from another kernel")
             return {"$ref": value._ref}
+        origin = self._origins.get(id(value))
+        if origin is not None and origin[0] is value:   # a namedtuple the kernel sent: its own object goes back
+            return {"$ref": origin[1]}
         kind = type(value)
         if value is None or kind in (bool, int, str):
             return value
@@ -193,6 +222,11 @@ class Link:
             return {"$dtype": str(value).removeprefix("torch.")}
         raise TypeError(f"a test can send plain data or a Remote to the kernel, not a {kind.__name__}; "
                         "build the object there with in_kernel(...)")
+
+
+@functools.lru_cache(maxsize=256)
+def _namedtuple_class(name: str, fields: tuple[str, ...]) -> type:
+    return collections.namedtuple(name, fields)
 
 
 def _spec(array: np.ndarray) -> dict:
@@ -267,6 +301,17 @@ class Remote:
             raise BadAnswer("an iteration came back as something other than a list")
         return iter(items)
 
+    def __instancecheck__(self, instance: Any) -> bool:
+        """isinstance(x, a class of the student's): asked of the kernel (a visible check's question)."""
+        try:
+            value = self._link.encode(instance)
+        except (TypeError, ValueError):   # a local object of the grader's: never an instance of theirs
+            return False
+        answer = self._link.request("isinstance", ref=self._ref, value=value)
+        if type(answer) is not bool:
+            raise BadAnswer("isinstance() came back as something other than True or False")
+        return answer
+
     def __bool__(self) -> bool:
         raise TypeError(f"the truth of {self!r} is decided in the student's kernel: test fetch(x) instead")
 
@@ -312,6 +357,18 @@ def fetch(value: Any) -> Any:
     if type(value) is Remote:
         return value._link.request("fetch", ref=value._ref)
     return value
+
+
+def kernel_define(link: Link) -> Callable[[str], dict]:
+    def define_in_kernel(source: str) -> dict:
+        """Run ``source`` (the test's own helper classes) in a fresh namespace in the kernel: its names."""
+        if type(source) is not str:
+            raise TypeError(f"define_in_kernel() takes source code, got {type(source).__name__}")
+        names = link.request("define", source=source)
+        if type(names) is not dict:
+            raise BadAnswer("the kernel's namespace came back as something other than a dict")
+        return names
+    return define_in_kernel
 
 
 def kernel_import(link: Link) -> Callable[[str], Remote]:

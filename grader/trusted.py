@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from nbformat.notebooknode import NotebookNode
 
-from grader.remote import BadAnswer, Link, StudentCodeError, fetch, keep, kernel_import
+from grader.remote import BadAnswer, Link, StudentCodeError, fetch, keep, kernel_define, kernel_import
 from helpers.grading import reaching
 
 MAX_PRINTED = 100_000   # characters a test cell may print
@@ -76,7 +76,8 @@ class TrustedTests:
         # keep/fetch/in_kernel, as the setup imports them from helpers.grading (or as they are named here),
         # reach this kernel while a test cell runs
         self.reach = _KernelReach(self.link)
-        self.namespace.update(keep=keep, fetch=fetch, in_kernel=self.reach.in_kernel)
+        self.namespace.update(keep=keep, fetch=fetch, in_kernel=self.reach.in_kernel,
+                              define_in_kernel=self.reach.define_in_kernel)
 
     def run(self, name: str, source: str) -> list[NotebookNode]:
         """Run one test cell; its outputs (printed text, then an error output if it failed)."""
@@ -111,6 +112,7 @@ class _KernelReach:
 
     def __init__(self, link: Link) -> None:
         self.keep, self.fetch, self.in_kernel = keep, fetch, kernel_import(link)
+        self.define_in_kernel = kernel_define(link)
 
 
 class _Skip(Exception):

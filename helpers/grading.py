@@ -1,6 +1,6 @@
 """How tests reach a notebook's objects, and the guard of notebooks whose tests still run in the kernel.
 
-``keep``, ``fetch`` and ``in_kernel`` (at the end) are the three words a test
+``keep``, ``fetch``, ``in_kernel`` and ``define_in_kernel`` (at the end) are the words a test
 uses when it runs in the grader and the notebook's objects stay in the
 student's kernel; run in the kernel itself they do nothing special.
 
@@ -321,7 +321,7 @@ def _refuse(name: str) -> Callable[..., None]:
     return refuse
 
 
-# ---- the three words of tests that run in the grader ---------------------------------------
+# ---- the words of tests that run in the grader ---------------------------------------------
 # When a notebook is graded, its test cells run in the grader's own process and the
 # notebook's objects stay in the student's kernel (README: "Writing tests that run in the
 # grader"). A test, or a visible check, that needs an object to stay there says so with
@@ -345,6 +345,12 @@ class _Here:
 
         return importlib.import_module(module)
 
+    @staticmethod
+    def define_in_kernel(source: str) -> dict[str, Any]:
+        space: dict[str, Any] = {"__name__": "rnn_course_test_code"}
+        exec(compile(source, "<the test's code>", "exec"), space)
+        return {k: v for k, v in space.items() if not k.startswith("__")}
+
 
 _REACH: list[Any] = [_Here]
 
@@ -366,9 +372,16 @@ def in_kernel(module: str) -> Any:
     return _REACH[-1].in_kernel(module)
 
 
+def define_in_kernel(source: str) -> dict[str, Any]:
+    """Run ``source`` (a test's own helper classes) in a fresh namespace where the student's code runs; its names."""
+    if not isinstance(source, str):
+        raise TypeError(f"source must be Python source code (a str), got {type(source).__name__}")
+    return _REACH[-1].define_in_kernel(source)
+
+
 @contextlib.contextmanager
 def reaching(place: Any) -> Iterator[None]:
-    """Inside, keep/fetch/in_kernel reach ``place`` (an object with those three methods): the grader's kernel link."""
+    """Inside, keep/fetch/in_kernel/define_in_kernel reach ``place`` (the grader's kernel link)."""
     _REACH.append(place)
     try:
         yield

@@ -343,3 +343,25 @@ def test_the_grader_leaves_no_name_in_the_notebook_but_its_own(graded):
     # the answering code lives in its own namespace; only __rnn_grader__ is bound in the notebook's
     probe = [c for c in graded["cells"] if c.metadata.get("nbgrader", {}).get("grade_id") == "module"][0]
     assert "module ok" in "".join(o.get("text", "") for o in probe.outputs)
+
+
+def test_a_namedtuple_arrives_as_the_graders_own_and_goes_back_as_the_kernels():
+    from grader.kernel_side import Answerer
+    from typing import NamedTuple
+
+    class Scaler(NamedTuple):
+        mean: float
+        std: float
+
+    kernel = Answerer({"s": Scaler(5.0, 2.0)})
+    link = Link(lambda request: json.dumps(kernel_reply(kernel, request)))
+    got = link.request("global", name="s")
+    assert got == (5.0, 2.0) and got.mean == 5.0 and type(got) is not Scaler and type(got).__name__ == "Scaler"
+    assert kernel._take(link.encode(got)) is kernel.namespace["s"]
+    with pytest.raises(BadAnswer):
+        _link({"ok": {"$namedtuple": {"name": "x", "fields": ["import"], "values": [1]}}}).request("global", name="y")
+
+
+def kernel_reply(kernel, request: str) -> dict:
+    """What the kernel's side answers to ``request``, without a kernel (its reply, before display)."""
+    return {"ok": kernel._do(json.loads(base64.b64decode(request)))}
