@@ -95,6 +95,10 @@ class Link:
             raise BadAnswer(f"the kernel's answer is not JSON ({type(exc).__name__})") from None
         if not isinstance(reply, dict) or len(reply) != 1:
             raise BadAnswer("the kernel's answer has the wrong form")
+        if reply == {"stop": True}:
+            if op != "next":
+                raise BadAnswer("the kernel ended an iteration nobody asked for")
+            raise StopIteration
         if "error" in reply:
             error = reply["error"]
             if not isinstance(error, dict):
@@ -296,10 +300,14 @@ class Remote:
         return n
 
     def __iter__(self):
-        items = self._ask("iter", limit=MAX_ITEMS)
-        if type(items) is not list:
-            raise BadAnswer("an iteration came back as something other than a list")
-        return iter(items)
+        """The kernel's own iterator, walked one item at a time (the first parameter costs one answer)."""
+        iterator = self._link.request("iter", keep=True, ref=self._ref)
+        if type(iterator) is not Remote:
+            raise BadAnswer("an iterator came back as something other than a reference")
+        return _Walk(iterator, self._keep)
+
+    def __next__(self) -> Any:
+        return self._ask("next")
 
     def __instancecheck__(self, instance: Any) -> bool:
         """isinstance(x, a class of the student's): asked of the kernel (a visible check's question)."""
@@ -333,6 +341,22 @@ class Remote:
                 if cls is not None:
                     return cls
         return Remote
+
+
+class _Walk:
+    """Iterating a Remote: each step asks the kernel for the next item, in the Remote's mode."""
+
+    def __init__(self, iterator: Remote, keep: bool) -> None:
+        self.iterator, self.keep, self.count = iterator, keep, 0
+
+    def __iter__(self) -> "_Walk":
+        return self
+
+    def __next__(self) -> Any:
+        self.count += 1
+        if self.count > MAX_ITEMS:
+            raise BadAnswer(f"an iteration went on past {MAX_ITEMS} items")
+        return self.iterator._link.request("next", keep=self.keep, ref=self.iterator._ref)
 
 
 def _library_class(module: str, qualname: str) -> type | None:

@@ -192,6 +192,13 @@ def clip_a_copy(grads):
         grads[name] = np.clip(grads[name], -5, 5)
 
 
+def counting():
+    n = 0
+    while True:
+        yield n
+        n += 1
+
+
 def leave():
     import os
     os._exit(0)
@@ -246,6 +253,9 @@ TESTS = {
                  "clip_in_place(g)\nassert fetch(g)['a'].tolist() == [-5.0, 5.0]"),
     "not_in_place": ("g = in_kernel('copy').deepcopy({'a': np.array([-7.0, 9.0])})\n"
                      "clip_a_copy(g)\nassert fetch(g)['a'].tolist() == [-5.0, 5.0], 'clip in place'"),
+    "walk": ("g = counting()   # endless: the grader walks it one item at a time\n"
+             "assert next(iter(g)) == 0\nassert [v for _, v in zip(range(3), g)] == [1, 2, 3]\n"
+             "assert next(g) == 4"),
     "unknown_name": "assert not_defined_anywhere == 1",
     "forever": "forever(1)",
     "after_forever": "assert shape == (1, 3, 20)",
@@ -311,6 +321,10 @@ def test_nothing_the_kernel_sends_is_unpickled(graded):
 def test_objects_built_in_the_kernel_stay_there_and_show_what_the_students_code_did(graded):
     assert _passed(graded, "in_place"), graded["outcome"]["in_place"]
     assert graded["outcome"]["not_in_place"][0] == ["AssertionError: clip in place"]
+
+
+def test_an_iteration_is_walked_one_item_at_a_time(graded):
+    assert _passed(graded, "walk"), graded["outcome"]["walk"]
 
 
 def test_the_students_error_keeps_its_kind_and_says_whose_it_is(graded):
