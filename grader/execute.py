@@ -10,6 +10,10 @@ the kernel it starts runs student code. Compared with nbgrader's own Execute:
   instead of failing the whole submission;
 - **capped output**: a cell keeps its first ``max_output_bytes`` of output, so a
   flood never reaches the grader's memory or the feedback;
+- **a watched runtime folder**: the kernel must be able to write its sockets
+  in ``watched_folder``, a real folder of the grading machine; a thread adds up
+  what lies there and kills the kernel once it passes ``max_folder_bytes``
+  (its working folder and home are capped by the sandbox itself);
 - **no code above the first cell**: the locked setup cell records the
   libraries before any student code runs (``helpers.grading``), so a code cell
   a student put above it does not run; it says so in the feedback;
@@ -31,6 +35,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -54,16 +60,24 @@ class GradingExecute(Execute):
     clean_folder = Bool(False, help="delete links and special files in the working folder afterwards: only for "
                                     "a throw-away grading folder").tag(config=True)
 
+    watched_folder = Unicode("", help="a folder the sandboxed kernel can write to outside its caps").tag(config=True)
+    max_folder_bytes = Integer(64 << 20, help="bytes in watched_folder at which the kernel is killed").tag(config=True)
+
     _stopped = ""  # why the remaining cells do not run; empty while they do
+    _killed_why = ""  # set by the watch before it kills the kernel
 
     def preprocess(self, nb, resources=None, km=None):
         self._stopped, self._output_bytes = "", {}
         self._nb, self._tests, self._installed, self._asking, self._answer = nb, None, False, False, None
         self._test_deadline = 0.0
         self._above_first = _cells_above(nb, self.first_cell)
+        self._killed_why, done = "", threading.Event()
+        if self.watched_folder:
+            threading.Thread(target=self._watch, args=(Path(self.watched_folder), done), daemon=True).start()
         try:
             return super().preprocess(nb, resources, km)
         finally:  # the kernel is gone now: nothing can put a link back
+            done.set()
             folder = (resources or {}).get("metadata", {}).get("path")
             if folder and self.clean_folder:
                 remove_links(Path(folder))
@@ -85,10 +99,26 @@ class GradingExecute(Execute):
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            self._stopped = "the kernel stopped (the code exited, crashed or ran out of memory)"
+            self._stopped = self._killed_why or "the kernel stopped (the code exited, crashed or ran out of memory)"
             cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "error"]
             _not_run(cell, self._stopped, ran=True)
             return cell, resources
+
+    def _watch(self, folder: Path, done: threading.Event) -> None:
+        """Kill the kernel once ``folder`` holds more than max_folder_bytes; poll until ``done``."""
+        while not done.wait(0.2):
+            if folder_bytes(folder) <= self.max_folder_bytes:
+                continue
+            pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
+            if pid is None:
+                continue
+            self._killed_why = (f"the code wrote more than {self.max_folder_bytes >> 20} MB outside its working "
+                                "folder, so the kernel was stopped")
+            try:
+                os.kill(pid, signal.SIGKILL)   # bubblewrap: the whole sandbox dies with it
+            except ProcessLookupError:
+                pass
+            return
 
     def _run_test(self, cell, resources):
         """Run a test cell in this process; the kernel only answers what the test asks."""
@@ -101,7 +131,7 @@ class GradingExecute(Execute):
             self._test_deadline = 0.0
         cell.execution_count = None
         if any(o.get("ename") == "KernelGone" for o in cell.outputs):
-            self._stopped = "the kernel stopped (the code exited, crashed or ran out of memory)"
+            self._stopped = self._killed_why or "the kernel stopped (the code exited, crashed or ran out of memory)"
         return cell, resources
 
     def _ask(self, request: str) -> str:
@@ -165,6 +195,18 @@ def graded_here(cell) -> bool:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return (cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
             and "_untouched" not in cell.source)
+
+
+def folder_bytes(folder: Path) -> int:
+    """The disk space the files under ``folder`` take (links not followed; a sparse file counts what it holds)."""
+    total = 0
+    for parent, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(parent, name)).st_blocks * 512
+            except OSError:
+                pass   # gone since it was listed
+    return total
 
 
 def _cells_above(nb, first_cell: str) -> set[int]:

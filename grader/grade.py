@@ -165,6 +165,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--time-limit", type=int, default=900, help="seconds per submission, all cells (default 900)")
     parser.add_argument("--memory", type=memory_size, default=memory_size("4G"),
                         help="address space per submission's processes (default 4G)")
+    parser.add_argument("--disk", type=memory_size, default=sandbox.DISK_BYTES,
+                        help="what the working folder may hold, in memory (default 1G)")
+    parser.add_argument("--processes", type=int, default=sandbox.PROCESSES,
+                        help="processes and threads per submission (default 256)")
     parser.add_argument("--output", type=memory_size, default=memory_size("100K"),
                         help="output kept per cell (default 100K)")
     args = parser.parse_args(argv)
@@ -174,6 +178,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1 second, got {value}")
+    if args.processes < 32:   # the kernel alone runs about a dozen threads
+        parser.error(f"--processes must be at least 32, got {args.processes}")
+    if args.disk < 16 << 20:  # the submission's own files are copied in first
+        parser.error(f"--disk must be at least 16M, got {args.disk} bytes")
     return args
 
 
@@ -192,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
 
     cell_timeout = args.cell_timeout or int(config.Execute.get("timeout", 120) or 120)
     limits = {"cell_timeout": cell_timeout, "time_limit": args.time_limit, "grace_s": 120,
-              "memory_bytes": args.memory, "file_bytes": 256 * 2**20, "output_bytes": args.output}
+              "memory_bytes": args.memory, "file_bytes": 256 * 2**20, "output_bytes": args.output,
+              "disk_bytes": args.disk, "processes": args.processes}
     env = {"RNN_SMOKE": "0" if args.full else "1"}
     # torch threads per kernel: the local workers share this machine's cores; on a cluster, one each
     threads = 1 if args.scheduler else max(1, (os.cpu_count() or 1) // args.workers)

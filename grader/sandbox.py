@@ -4,8 +4,13 @@ Inside, the system is read-only; the course folder, the instructor's home,
 the exchange, the instructor-only package and every temporary folder (where
 the other submissions are being graded) are replaced by empty folders; the
 Python installation, `helpers` and the course data come back read-only; the
-only writable places are this submission's working folder and the kernel's
-runtime folder. No network (not even the host's loopback: the kernel talks to
+only writable places are this submission's working folder, a copy in a
+size-capped in-memory folder (the host's copy stays as nbgrader wrote it), the
+kernel's home, likewise capped, and its runtime folder (the connection file and
+sockets; `grader.execute` watches its size). At most ``processes`` processes
+and threads (RLIMIT_NPROC, counted in the sandbox's own user namespace; where
+the grader runs as root, which that limit exempts, `grader.process_cap` puts
+the sandbox in a pids cgroup instead). No network (not even the host's loopback: the kernel talks to
 nbgrader over Unix sockets in the runtime folder), a new PID namespace, a new
 session (no keystrokes pushed into the instructor's terminal), and the
 sandbox dies with nbgrader.
@@ -30,6 +35,27 @@ NAMESPACE_HINT = ("allow unprivileged user namespaces (sysctl kernel.unprivilege
 # (other students' homes on a JupyterHub, the exchange under /srv, the Docker socket under
 # /run): replaced by empty folders. What the kernel needs from them comes back read-only.
 ALWAYS_HIDDEN = ["/home", "/root", "/srv", "/mnt", "/media", "/run", "/tmp", "/var/tmp", "/dev/shm"]
+
+# What one submission may hold at once: its working folder (the notebook, what it saves, plots)
+# and its home (matplotlib's cache); both in memory, freed when the sandbox ends.
+DISK_BYTES = 1 << 30
+HOME_BYTES = 64 << 20
+PROCESSES = 256   # processes and threads: an honest kernel uses about a dozen
+
+# Where the submission's files are seen read-only inside the sandbox, to be copied into the
+# capped working folder before the kernel starts (under /run, which is always hidden).
+SUBMISSION_COPY = "/run/rnn-submission"
+
+# Runs inside the sandbox, before the kernel: fill the capped working folder, cap processes,
+# then become the kernel (same process: nothing outside waits on a second one).
+LAUNCH = """\
+import os, resource, shutil, sys
+processes, source, command = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+shutil.copytree(source, os.getcwd(), symlinks=True, dirs_exist_ok=True)
+resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+os.execv(command[0], command)
+"""
+KERNEL = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
 
 def sandbox_problem() -> str:
@@ -71,14 +97,18 @@ def instructor_dirs() -> list[Path]:
     return packages + [checkout] if (checkout / "pyproject.toml").is_file() and (checkout / "solutions").is_dir() else packages
 
 
-def kernel_argv(workdir: Path, runtime: Path, hidden: list[Path], readable: list[Path], env: dict[str, str]) -> list[str]:
+def kernel_argv(workdir: Path, runtime: Path, hidden: list[Path], readable: list[Path], env: dict[str, str],
+                disk_bytes: int = DISK_BYTES, processes: int = PROCESSES, command: list[str] = KERNEL) -> list[str]:
     """The bwrap command line that starts an IPython kernel for ``{connection_file}`` inside the sandbox.
 
     ``hidden``: folders replaced by empty ones (they and everything below them
     vanish); ``readable``: folders that come back read-only on top (the
     instructor-only package is hidden again after them, wherever it lies);
-    ``workdir`` (the submission's folder) and ``runtime`` (the kernel's
-    connection file, sockets and home) are the only writable places.
+    ``workdir`` (the submission's folder, seen as a copy in at most
+    ``disk_bytes`` of memory) and ``runtime`` (the kernel's connection file,
+    sockets, and its home capped at HOME_BYTES) are the only writable places;
+    ``processes`` caps processes and threads. ``command`` (an IPython
+    kernel) runs in the working folder once it is filled.
     """
     argv = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     hidden = [*ALWAYS_HIDDEN, tempfile.gettempdir(), *hidden, *instructor_dirs()]
@@ -91,17 +121,18 @@ def kernel_argv(workdir: Path, runtime: Path, hidden: list[Path], readable: list
     for path in hidden:  # hidden again where it lies inside something readable
         if any(path.is_relative_to(r) and path != r for r in readable) and path.is_dir():
             argv += ["--tmpfs", str(path)]
-    argv += ["--bind", str(workdir), str(workdir), "--bind", str(runtime), str(runtime)]
+    argv += ["--ro-bind", str(workdir), SUBMISSION_COPY, "--size", str(disk_bytes), "--tmpfs", str(workdir)]
+    argv += ["--bind", str(runtime), str(runtime), "--size", str(HOME_BYTES), "--tmpfs", env["HOME"]]
     argv += ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
     for key, value in sorted(env.items()):
         argv += ["--setenv", key, value]
-    argv += ["--chdir", str(workdir), "--", sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    argv += ["--chdir", str(workdir), "--", sys.executable, "-c", LAUNCH, str(processes), SUBMISSION_COPY, *command]
     return argv
 
 
 def plain_kernel_argv() -> list[str]:
     """The kernel without a sandbox (``--no-sandbox``): the same Python, nothing hidden."""
-    return [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    return list(KERNEL)
 
 
 def kernel_env(home: Path, passed: dict[str, str], threads: int = 1) -> dict[str, str]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from grader import sandbox
+from grader.process_cap import ProcessCap
 from grader.zygote import ZygoteClient
 
 SOURCE, SUBMITTED, AUTOGRADED = "source", "submitted", "autograded"
@@ -126,14 +127,16 @@ c.GradingExecute.deadline = {deadline!r}
 c.GradingExecute.max_output_bytes = {int(limits["output_bytes"])}
 c.GradingExecute.clean_folder = True
 c.GradingExecute.kernel_name = "rnn-grading"
+c.GradingExecute.watched_folder = {str(root / "runtime") if shared["sandbox"] else ""!r}
 c.KernelManager.transport = "ipc"
 c.KernelManager.ip = {str(root / "runtime" / "kernel")!r}
 """
 
 
-def _kernelspec(root: Path, workdir: Path, shared: dict) -> None:
+def _kernelspec(root: Path, workdir: Path, shared: dict, cap: ProcessCap | None) -> None:
     runtime, home = root / "runtime", root / "runtime" / "home"
     home.mkdir(parents=True, exist_ok=True)
+    limits = shared["limits"]
     if shared["sandbox"]:
         from helpers.data import data_dir  # the worker's own data folder, shown to the kernel read-only
 
@@ -141,7 +144,8 @@ def _kernelspec(root: Path, workdir: Path, shared: dict) -> None:
         env = sandbox.kernel_env(home, {**shared["env"], "RNN_DATA_DIR": str(data)}, shared["threads"])
         readable = sandbox.python_dirs() + [sandbox.package_dir("helpers")] + ([data] if data.is_dir() else [])
         hidden = [Path(p) for p in shared["hidden"]] + [Path.home(), Path.cwd()]
-        argv = sandbox.kernel_argv(workdir, runtime, hidden, readable, env)
+        argv = sandbox.kernel_argv(workdir, runtime, hidden, readable, env, limits["disk_bytes"], limits["processes"])
+        argv = cap.wrap(argv) if cap else argv
     else:
         argv = sandbox.plain_kernel_argv()
     spec = root / "jupyter" / "kernels" / "rnn-grading"
@@ -182,6 +186,7 @@ def grade_submission(task: dict, shared: dict) -> dict:
     student, name, limits = task["student"], shared["structure"]["name"], shared["limits"]
     scratch = shared.get("scratch")
     root = Path(tempfile.mkdtemp(prefix="rnn-grade-", dir=scratch if scratch and Path(scratch).is_dir() else None))
+    cap = ProcessCap.create(limits["processes"]) if shared["sandbox"] else None
     try:
         _write_files(root / SUBMITTED / student / name, task["files"])
         _write_files(root / SOURCE / name, shared["source_files"])
@@ -193,7 +198,7 @@ def grade_submission(task: dict, shared: dict) -> dict:
         workdir.mkdir(parents=True)
         deadline = started + limits["time_limit"]
         (root / "nbgrader_config.py").write_text(_config(shared["config"], root, shared, deadline))
-        _kernelspec(root, workdir, shared)
+        _kernelspec(root, workdir, shared, cap)
 
         env = {**os.environ, **shared["env"], "JUPYTER_PATH": str(root / "jupyter"),
                "JUPYTER_RUNTIME_DIR": str(root / "runtime"), "TMPDIR": str(root / "runtime")}
@@ -224,6 +229,8 @@ def grade_submission(task: dict, shared: dict) -> dict:
         result["seconds"] = time.time() - started
         return result
     finally:
+        if cap:
+            cap.close()
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -23,6 +23,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 
+from grader import sandbox
+
 from course import (ROOT, SOLUTIONS, assignments, is_graded_test, is_solution,
                     read, solution_notebooks, points_by_answer, points_by_test)
 
@@ -156,6 +158,35 @@ for _base in _places + [os.path.expanduser("~"), "/tmp"]:
             except OSError as _err:
                 print("submission", _nb, _err)
 print(f"SABOTAGE reached {len(_reached)} files")
+"""
+# Children that sleep, forked until the sandbox's cap on processes refuses one; then reaped,
+# so the honest answers below it run with the kernel's threads as usual.
+_FORK_BOMB = """import os, signal, time
+_children = []
+try:
+    for _ in range(2000):
+        _pid = os.fork()
+        if _pid == 0:
+            time.sleep(600)
+            os._exit(0)
+        _children.append(_pid)
+except OSError as _err:
+    print(f"FORKS refused after {len(_children)}: {_err.strerror}")
+for _pid in _children:
+    os.kill(_pid, signal.SIGKILL)
+    os.waitpid(_pid, 0)
+"""
+# 12 files of 200 MB written into {folder} until the disk refuses (or the grader stops the kernel).
+_FILL_DISK = """import os, sys
+_written = 0
+try:
+    for _i in range(12):
+        with open(os.path.join({folder}, f"filler-{{_i}}.bin"), "wb") as _f:
+            for _ in range(200):
+                _f.write(bytes(2**20))
+                _written += 1
+except OSError as _err:
+    print(f"DISK refused after {{_written}} MB: {{_err.strerror}}")
 """
 # Every later cell wrapped in a try/except that swallows its errors, the answers left blank: the
 # shell reached plainly, or through a name built at run time. Where the tests run in the grader
@@ -361,6 +392,17 @@ ATTACKS = [
                     "        os.remove(_name)\n        os.symlink('{course}/gradebook.db', _name)\n"
                     "os.symlink('{course}/solutions/time-series/Simple_RNN.ipynb', 'notes.txt')\n{solution}"},
      {"test_simple_rnn_forward": 3, "test_train_step": 3}, ["makes links or special files: os.symlink"]),
+    # processes forked until the cap refuses one, then reaped: the honest answers keep their points
+    ("fork_bomb", "time-series", {"simple_rnn_forward": _FORK_BOMB + "{solution}"},
+     {"test_simple_rnn_forward": 3, "test_train_step": 3}, ["starts or signals a process: os.fork"]),
+    # 2.4 GB written into its working folder: refused at the cap, the honest answers keep their points
+    ("fill_disk", "time-series", {"simple_rnn_forward": _FILL_DISK.format(folder="'.'") + "{solution}"},
+     {"test_simple_rnn_forward": 3, "test_train_step": 3}, ["file access outside the submission folder"]),
+    # the same into the kernel's runtime folder (its sockets' home, on the grading machine's disk):
+    # the kernel is stopped there; what was earned before stays
+    ("fill_runtime", "time-series",
+     {"train_step": _FILL_DISK.format(folder="os.path.dirname(sys.argv[-1])") + "{solution}"},
+     {"test_simple_rnn_forward": 3, "test_train_step": 0}, ["file access outside the submission folder"]),
     # 50 MB of output beside honest answers: graded like any other honest notebook
     ("big_print", "time-series", {"simple_rnn_forward": '{solution}\nprint("x" * 50_000_000)\n'},
      {"test_simple_rnn_forward": 3, "test_train_step": 3}, []),
@@ -623,6 +665,25 @@ def test_a_dead_kernel_stops_only_its_notebook_and_says_so(course):
     (text,) = _autograded_notebooks(course, "exit").values()
     assert "GradingStopped" in text and "the kernel stopped" in text
     assert "time-series/exit:" in course["proc"].stdout  # the instructor's summary names it
+
+
+def test_a_fork_loop_is_refused_at_the_cap(course):
+    (text,) = _autograded_notebooks(course, "fork_bomb").values()
+    made = int(_printed(text).split("FORKS refused after ")[1].split(":")[0])
+    assert 200 <= made < sandbox.PROCESSES   # the kernel's own threads count too
+
+
+def test_a_disk_filler_is_refused_at_the_cap(course):
+    (text,) = _autograded_notebooks(course, "fill_disk").values()
+    assert "DISK refused after" in _printed(text), _printed(text)[-2000:]
+    written_mb = int(_printed(text).split("DISK refused after ")[1].split()[0])
+    assert 900 <= written_mb <= sandbox.DISK_BYTES >> 20
+
+
+def test_a_disk_filler_outside_the_working_folder_is_stopped(course):
+    (text,) = _autograded_notebooks(course, "fill_runtime").values()
+    assert "GradingStopped" in text and "wrote more than 64 MB outside its working folder" in text
+    assert "time-series/fill_runtime:" in course["proc"].stdout
 
 
 def test_a_flood_of_output_is_capped(course):

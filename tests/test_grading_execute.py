@@ -50,6 +50,20 @@ def test_a_dead_kernel_keeps_what_ran_before(tmp_path):
     assert "did not run: the kernel stopped" in _errors(cells[2])[0]
 
 
+def test_a_kernel_that_fills_the_watched_folder_is_stopped(tmp_path):
+    watched = tmp_path / "runtime"
+    watched.mkdir()
+    fill = (f"import time\nwith open({str(watched / 'filler.bin')!r}, 'wb') as f:\n"
+            "    for _ in range(600):\n        f.write(bytes(2**20))\n        f.flush()\n        time.sleep(0.02)")
+    small = f"open({str(watched / 'small.txt')!r}, 'w').write('x' * 1000)"
+    cells = _run([small, "print('before')", fill, "print('after')"], tmp_path, timeout=60,
+                 watched_folder=str(watched), max_folder_bytes=32 << 20)
+    assert cells[1].outputs[0].text == "before\n"
+    assert "wrote more than 32 MB outside its working folder" in _errors(cells[2])[0]
+    assert "did not run: the code wrote more than 32 MB" in _errors(cells[3])[0]
+    assert (watched / "filler.bin").stat().st_size < 200 << 20   # stopped early, not at 600 MB
+
+
 def test_output_is_capped_per_cell(tmp_path):
     cells = _run(["print('x' * 300_000)", "print('small')"], tmp_path, timeout=30, max_output_bytes=10_000)
     kept = "".join(o.get("text", "") for o in cells[0].outputs)
