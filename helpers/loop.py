@@ -198,7 +198,7 @@ def fit(
     carry_hidden: bool = True,
     device: torch.device | str | None = None,
     metrics: Metrics | None = None,
-    step: Callable[..., tuple[torch.Tensor, Hidden]] | None = None,
+    step: Callable[..., tuple[torch.Tensor, Hidden]],
     restore_best: bool = False,
     progress: bool = True,
 ) -> History:
@@ -214,8 +214,8 @@ def fit(
     batches that continue each other (consecutive windows); it restarts from
     ``None`` each epoch and whenever the batch size changes.
     ``step(model, optimizer, loss_fn, x, y, hidden, clip) -> (loss, hidden)``: the
-    training step (the time-series notebook passes the student's own); without
-    it, a plain one: forward, loss, backward, clip the gradient norm, update.
+    training step, always the notebook's own (the time-series notebook has you
+    write it; no step ships here, so nothing in helpers answers that exercise).
     With ``val_data``, each epoch is scored (loss and ``metrics``) and the best
     epoch's weights are kept in ``history.best_state``; ``restore_best`` loads
     them back at the end. ``progress``: a tqdm bar.
@@ -228,6 +228,10 @@ def fit(
         raise TypeError(f"optimizer must be a torch.optim optimizer such as "
                         f"torch.optim.Adam(model.parameters()), got {_checks._show(optimizer)}")
     _check_loss_fn(loss_fn)
+    if isinstance(step, type) or not callable(step):
+        raise TypeError(f"step must be a function step(model, optimizer, loss_fn, x, y, hidden, clip) -> "
+                        f"(loss, hidden), such as the train_step of the time-series notebook, "
+                        f"got {_checks._show(step)}")
     if clip is not None:  # a negative max norm would flip every gradient
         _checks.positive_number("clip", clip)
     if restore_best and val_data is None:
@@ -247,22 +251,7 @@ def fit(
                 x, y = x.to(device), y.to(device)
                 if not carry_hidden or _hidden_batch(hidden) not in (None, x.shape[0]):
                     hidden = None
-                if step is not None:
-                    loss, hidden = _checked(step(model, optimizer, loss_fn, x, y, hidden, clip))
-                else:
-                    # Written inline, not as a function: the time-series notebook has
-                    # students write this step, and nothing shipped may answer it.
-                    model.train()
-                    optimizer.zero_grad()
-                    output, hidden = model(x, hidden)
-                    loss = loss_fn(output, y)
-                    loss.backward()
-                    if clip is not None:
-                        # Recurrent gradients can explode over long sequences; a cap on
-                        # their norm keeps one bad batch from wrecking the weights.
-                        nn.utils.clip_grad_norm_(model.parameters(), clip)
-                    optimizer.step()
-                    loss, hidden = loss.detach(), detach_hidden(hidden)
+                loss, hidden = _checked(step(model, optimizer, loss_fn, x, y, hidden, clip))
                 losses.append(loss)
                 bar.update(1)
             if not losses:

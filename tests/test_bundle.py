@@ -115,21 +115,15 @@ def _block_lines(source: str) -> list[str]:
 
 # Common idioms that a hidden test happens to use and helpers must use too; they say nothing
 # about an answer. Keep this list short: every entry is a line the leak check no longer sees.
-GENERIC_LINES = {"if torch.cuda.is_available():", "if hidden is None:", "return result"}
-# The plain PyTorch step (zero the gradients, forward, loss, backward, clip, update) that
-# helpers.fit runs inline when no `step` is given: the later notebooks train with it. It is
-# written into the loop, not a function, so nothing a student can call answers time-series'
-# `train_step` (test_no_graded_exercise_is_implemented proves names and bodies); its lines
-# are the standard idiom and are listed here, one by one, rather than hidden by rewording.
-FIT_STEP_LINES = {"model.train()", "optimizer.zero_grad()", "output, hidden = model(x, hidden)",
-                  "loss = loss_fn(output, y)", "loss.backward()", "if clip is not None:",
-                  "nn.utils.clip_grad_norm_(model.parameters(), clip)", "optimizer.step()"}
+# `output, hidden = model(x, hidden)` is the course's model protocol: helpers.evaluate calls it too.
+GENERIC_LINES = {"if torch.cuda.is_available():", "if hidden is None:", "return result",
+                 "output, hidden = model(x, hidden)"}
 _SYNTAX_WORDS = set(keyword.kwlist) | set(dir(builtins))
 
 
 def _is_boilerplate(line: str) -> bool:
     """Pure syntax (`finally:`, `pass`, `except ValueError:`): only keywords and builtin names."""
-    return line in GENERIC_LINES | FIT_STEP_LINES or set(re.findall(r"[A-Za-z_]\w*", line)) <= _SYNTAX_WORDS
+    return line in GENERIC_LINES or set(re.findall(r"[A-Za-z_]\w*", line)) <= _SYNTAX_WORDS
 
 
 def _secret_lines() -> dict[str, str]:

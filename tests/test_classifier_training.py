@@ -16,6 +16,7 @@ from helpers.words import UNK_ID, review_loaders, tokenize
 from benchmarks import loops as training
 from benchmarks.loops import accuracy, fit_classifier, sentiment_loss
 from reference.sentiment import SentimentRNN, WordVocab, pad_features, predict_review
+from reference.time_series import train_step
 
 VOCAB_SIZE = 30
 
@@ -457,5 +458,5 @@ def test_sentiment_model_works_with_plain_fit(one_thread):
     batches = [(x[:8], y[:8]), (x[8:16], y[8:16]), (x[16:], y[16:])]  # 8, 8, 5
     history = fit(model, batches, val_data=batches, loss_fn=sentiment_loss,
                   optimizer=torch.optim.Adam(model.parameters(), lr=1e-2), epochs=2,
-                  carry_hidden=False, metrics={"accuracy": accuracy}, progress=False)
+                  carry_hidden=False, metrics={"accuracy": accuracy}, step=train_step, progress=False)
     assert len(history.step_loss) == 6 and len(history.val["accuracy"]) == 2

@@ -6,7 +6,8 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from ._common import _close, _cuda_devices, _fail, _near
+from ..grading import define_in_kernel, in_kernel
+from ._common import _close, _fail, _near
 
 
 def check_rnn_forward(model: nn.Module) -> None:
@@ -50,18 +51,26 @@ def check_rnn_forward(model: nn.Module) -> None:
     print(f"check_rnn_forward passed: output {want_out}, hidden {want_hidden}")
 
 
-class _TinyRNN(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.cell = nn.RNN(1, 3, batch_first=True)
-        self.head = nn.Linear(3, 1)
-        with torch.no_grad():  # fixed weights, no random numbers: the values below are exact
+# Defined where train_step runs (when graded, the student's kernel; the check itself may run elsewhere).
+_TINY_RNN = """
+import torch
+from torch import nn
+
+
+class TinyRNN(nn.Module):
+    def __init__(self):
+        with torch.random.fork_rng(devices=[]):   # building the layers draws numbers: leave later cells' alone
+            super().__init__()
+            self.cell = nn.RNN(1, 3, batch_first=True)
+            self.head = nn.Linear(3, 1)
+        with torch.no_grad():   # fixed weights, no random numbers: the values below are exact
             for k, p in enumerate(self.parameters()):
                 p.copy_(0.8 * (1 if k % 2 else -1) * torch.linspace(-0.5, 0.5, p.numel()).reshape(p.shape))
 
     def forward(self, x, hidden=None):
         states, last = self.cell(x, hidden)
         return self.head(states), last
+"""
 
 
 def _train_step_batches() -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -71,7 +80,7 @@ def _train_step_batches() -> list[tuple[torch.Tensor, torch.Tensor]]:
             (torch.cos(0.7 * t).reshape(2, 5, 1), -15 * torch.sin(0.2 * t + 1).reshape(2, 5, 1))]
 
 
-# Worked out once, for _TinyRNN, SGD(lr=0.1), MSELoss, clip=5 and
+# Worked out once, for TinyRNN, SGD(lr=0.1), MSELoss, clip=5 and
 # the two batches above: the loss, the new hidden state (flattened) and every weight
 # (in model.parameters() order, flattened) after step 1 and after step 2.
 _TRAIN_STEP_EXPECTED = [
@@ -95,12 +104,12 @@ def check_train_step(step: Callable[..., Any]) -> None:
     state must come back detached from the graph. The global random state is
     left as it was, so the check does not change what later cells draw.
     """
-    with torch.random.fork_rng(devices=_cuda_devices()):  # building the layers draws random numbers
-        model = _TinyRNN()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model = define_in_kernel(_TINY_RNN)["TinyRNN"]()
+    optimizer = in_kernel("torch.optim").SGD(model.parameters(), lr=0.1)
+    loss_fn = in_kernel("torch.nn").MSELoss()
     hidden = None
     for i, ((x, y), (want_loss, want_h, want_w)) in enumerate(zip(_train_step_batches(), _TRAIN_STEP_EXPECTED), 1):
-        result = step(model, optimizer, nn.MSELoss(), x, y, hidden, 5.0)
+        result = step(model, optimizer, loss_fn, x, y, hidden, 5.0)
         if not (isinstance(result, tuple) and len(result) == 2):
             _fail(f"train_step must return (loss, hidden), got {type(result).__name__}")
         loss, hidden = result
@@ -119,9 +128,10 @@ def check_train_step(step: Callable[..., Any]) -> None:
         got_w = [v for p in model.parameters() for v in p.detach().reshape(-1).tolist()]
         if not _near(got_w, want_w):
             offsets = [0]
-            for _, p in model.named_parameters():
+            names = [n for n, _ in model.named_parameters()]
+            for p in model.parameters():
                 offsets.append(offsets[-1] + p.numel())
-            name = next(n for (n, _), a, b in zip(model.named_parameters(), offsets, offsets[1:])
+            name = next(n for n, a, b in zip(names, offsets, offsets[1:])
                         if not _near(got_w[a:b], want_w[a:b]))
             _fail(f"step {i}: weight {name} differs from the expected value after the update; "
                   "zero the gradients, backpropagate, clip, then call optimizer.step()")
