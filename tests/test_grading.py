@@ -224,17 +224,19 @@ ATTACKS = [
      {"get_batches": 'f = getattr(__import__("help" + "ers"), "get_" + "batches")\n\n\n'
                      "def get_batches(arr, batch_size, seq_length):\n    yield from f(arr, batch_size, seq_length)\n"},
      {"test_one_hot_encode": 2, "test_get_batches": 0, "test_char_rnn": 4}, ["__import__"]),
-    # a wrong answer with every check and comparison switched off: nothing graded after it counts
+    # a wrong answer with every check and comparison of its kernel switched off: the tests run in
+    # the grader, so the wrong answer earns nothing and the right ones keep their points
     ("monkeypatch", "char-rnn",
      {"one_hot_encode": _MONKEYPATCH + "\n\ndef one_hot_encode(arr, n_labels):\n"
                         "    return np.zeros((*arr.shape, n_labels), dtype=np.float32)\n"},
-     {"test_one_hot_encode": 0, "test_get_batches": 0, "test_char_rnn": 0}, ["np.array_equal", "helpers.checks"]),
+     {"test_one_hot_encode": 0, "test_get_batches": 3, "test_char_rnn": 4}, ["np.array_equal", "helpers.checks"]),
     ("monkeypatch_pad", "sentiment-rnn",
      {"pad_features": _MONKEYPATCH + "\n\ndef pad_features(reviews_ints, seq_length):\n"
                       "    return np.zeros((len(reviews_ints), seq_length), dtype=np.int64)\n"},
      {"test_build_vocab_to_int": 3, "test_encode_and_remove_empty": 2, "test_pad_features": 0,
       "test_sentiment_rnn": 0, "test_predict": 0}, ["torch.allclose"]),
-    # every later cell wrapped by an IPython AST transformer that swallows its errors
+    # every later cell wrapped by an IPython AST transformer that swallows its errors, the first
+    # answer left out: the test cells run in the grader, which the transformer never reaches
     ("swallow_errors", "char-rnn",
      {"one_hot_encode": "import ast\n\n\nclass Forgiving(ast.NodeTransformer):\n"
                         "    def visit_Module(self, node):\n"
@@ -244,9 +246,10 @@ ATTACKS = [
                         "                             finalbody=[])]\n"
                         "        return ast.fix_missing_locations(node)\n\n\n"
                         "get_ipython().ast_transformers.append(Forgiving())\n"},
-     {"test_one_hot_encode": 0, "test_get_batches": 0, "test_char_rnn": 0}, ["ast_transformers"]),
+     {"test_one_hot_encode": 0, "test_get_batches": 3, "test_char_rnn": 4}, ["ast_transformers"]),
     # an array subclass that equals anything, and an import hook whose __eq__ undoes a patch
-    # whenever a check looks through sys.meta_path
+    # whenever a check looks through sys.meta_path: arrays cross as plain data, so the zeros count
+    # as zeros; the honest model keeps its points
     ("janitor", "char-rnn",
      {"one_hot_encode": "import sys\n\n\nclass AlwaysEqual(list):\n    __eq__ = lambda self, other: True\n\n\n"
                         "class EqArr(np.ndarray):\n    def tolist(self):\n        return AlwaysEqual()\n\n\n"
@@ -262,7 +265,7 @@ ATTACKS = [
                      "    for _ in range((len(arr) - 1) // (batch_size * seq_length)):\n"
                      "        yield (np.zeros((batch_size, seq_length), int).view(EqArr),\n"
                      "               np.zeros((batch_size, seq_length), int).view(EqArr))\n"},
-     {"test_one_hot_encode": 0, "test_get_batches": 0, "test_char_rnn": 0}, ["sys.meta_path", "object.__setattr__"]),
+     {"test_one_hot_encode": 0, "test_get_batches": 0, "test_char_rnn": 4}, ["sys.meta_path", "object.__setattr__"]),
     # a hand-built LSTM cell that hands the work to torch's own kernel
     ("delegate_torch", "lstm-gates",
      {"lstm_cell_step": "def lstm_cell_step(x, state, p):\n"
@@ -585,31 +588,14 @@ def _attacks_on(assignment: str) -> list[tuple]:
     return [a for a in ATTACKS if a[1] == assignment]
 
 
-# Attacks that still earn points where the tests still run in the kernel: the integrity report
-# names them, but nothing inside the kernel can stop them (they rewrite the hidden tests before
-# those run). Closed for the notebooks whose tests run in the grader (the swallow_* attacks on
-# gru-quiz); kept visible here until every notebook's tests do.
-KNOWN_GAPS = {"swallow_errors": "an IPython AST transformer rewrites every later cell, hidden tests included"}
-
-
 def _attack_scores(graded, student: str) -> dict[str, float]:
     return {grade_id: score for (who, _, grade_id), score in graded.cell_scores.items() if who == student}
 
 
 def test_every_attack_earns_exactly_what_it_deserves(graded):
     for student, _, _, expected, _ in _attacks_on(graded.assignment):
-        if student not in KNOWN_GAPS:
-            got = _attack_scores(graded, student)
-            assert got == expected, f"{student}: {got} instead of {expected}\n" + _failed_cells(graded, student)
-
-
-@pytest.mark.xfail(strict=True, reason="known gap: " + "; ".join(KNOWN_GAPS.values()))
-def test_known_gaps_earn_nothing(graded):
-    gaps = [a for a in _attacks_on(graded.assignment) if a[0] in KNOWN_GAPS]
-    if not gaps:
-        pytest.xfail("no known gap is tried on this assignment")
-    for student, _, _, expected, _ in gaps:
-        assert _attack_scores(graded, student) == expected
+        got = _attack_scores(graded, student)
+        assert got == expected, f"{student}: {got} instead of {expected}\n" + _failed_cells(graded, student)
 
 
 def test_honest_submissions_leave_the_integrity_report_empty(graded):

@@ -8,7 +8,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checkpoint import model_hparams
 from ..device import get_device
 from ..loop import eval_mode, model_device
 from ..chars import vocab_of
@@ -130,14 +129,20 @@ def _target_message(k: int, n_batches: int, y: np.ndarray, want_y: np.ndarray,
 def _build_char_model(model_or_cls: Any, chars: tuple[str, ...]) -> nn.Module:
     if isinstance(model_or_cls, nn.Module):
         return model_or_cls
-    if not (isinstance(model_or_cls, type) and issubclass(model_or_cls, nn.Module)):
+    # a class (when graded it may be a stand-in for one: callable, not a local type)
+    if not callable(model_or_cls) or (isinstance(model_or_cls, type) and not issubclass(model_or_cls, nn.Module)):
         _fail(f"pass the model class (CharRNN) or a model, got {type(model_or_cls).__name__}")
+    name = getattr(model_or_cls, "__name__", "CharRNN")
     try:
-        # Built on the course device, so an init_hidden that makes CPU tensors shows up on a GPU.
-        return model_or_cls(chars, n_hidden=16, n_layers=2, drop_prob=0.0).to(get_device())
+        model = model_or_cls(chars, n_hidden=16, n_layers=2, drop_prob=0.0)
     except TypeError as err:
-        _fail(f"the model should be built as {model_or_cls.__name__}(chars, n_hidden=..., "
-              f"n_layers=..., drop_prob=...); that call failed: {err}")
+        _fail(f"the model should be built as {name}(chars, n_hidden=..., n_layers=..., drop_prob=...); "
+              f"that call failed: {err}")
+    if not isinstance(model, nn.Module):
+        _fail(f"{name}(...) should build an nn.Module, got {type(model).__name__}")
+    # Built on the course device, so an init_hidden that makes CPU tensors shows up on a GPU.
+    model.to(str(get_device()))
+    return model
 
 
 def check_char_rnn(model_or_cls: Any) -> None:
@@ -153,9 +158,9 @@ def check_char_rnn(model_or_cls: Any) -> None:
         model = _build_char_model(model_or_cls, tuple("abcdefgh"))
         try:
             n_chars = len(vocab_of(model))
-            hp = model_hparams(model)
         except TypeError as err:
             _fail(str(err))
+        hp = {k: getattr(model, k) for k in ("n_hidden", "n_layers") if hasattr(model, k)}
         missing = [k for k in ("n_hidden", "n_layers") if k not in hp]
         if missing:
             _fail(f"the model should keep {', '.join(missing)} as attributes (self.n_hidden = n_hidden)")
