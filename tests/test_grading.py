@@ -230,11 +230,18 @@ ATTACKS = [
      {"one_hot_encode": _MONKEYPATCH + "\n\ndef one_hot_encode(arr, n_labels):\n"
                         "    return np.zeros((*arr.shape, n_labels), dtype=np.float32)\n"},
      {"test_one_hot_encode": 0, "test_get_batches": 3, "test_char_rnn": 4}, ["np.array_equal", "helpers.checks"]),
+    # an honest mistake: predict reads the notebook's trained model, not the one it is given;
+    # the visible check passes that very model, the hidden test's stand-in model tells
+    ("global_model", "sentiment-rnn",
+     {"predict": "{solution}\n\n\n_predict = predict\n\n\ndef predict(net, review):\n"
+                 "    return _predict(model, review)\n"},
+     {"test_build_vocab_to_int": 3, "test_encode_and_remove_empty": 2, "test_pad_features": 2,
+      "test_sentiment_rnn": 4, "test_predict": 0}, []),
     ("monkeypatch_pad", "sentiment-rnn",
      {"pad_features": _MONKEYPATCH + "\n\ndef pad_features(reviews_ints, seq_length):\n"
                       "    return np.zeros((len(reviews_ints), seq_length), dtype=np.int64)\n"},
      {"test_build_vocab_to_int": 3, "test_encode_and_remove_empty": 2, "test_pad_features": 0,
-      "test_sentiment_rnn": 0, "test_predict": 0}, ["torch.allclose"]),
+      "test_sentiment_rnn": 4, "test_predict": 2}, ["torch.allclose"]),
     # every later cell wrapped by an IPython AST transformer that swallows its errors, the first
     # answer left out: the test cells run in the grader, which the transformer never reaches
     ("swallow_errors", "char-rnn",

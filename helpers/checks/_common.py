@@ -1,14 +1,18 @@
 """Small utilities the assignment modules of ``helpers.checks`` share.
 
 ``_fail`` raises the ``AssertionError`` every check reports with; the others
-compare tensors and numbers, keep the random state of every device, and check
-an LSTM's ``(h, c)`` state (char-rnn and sentiment-rnn both use one).
+compare tensors and numbers, keep the random state of every device, build a
+student's model class small, and check an LSTM's ``(h, c)`` state (char-rnn
+and sentiment-rnn both use one).
 """
 from __future__ import annotations
 
 from typing import Any
 
 import torch
+from torch import nn
+
+from ..device import get_device
 
 
 def _cuda_devices() -> list[int]:
@@ -40,3 +44,21 @@ def _check_lstm_state(what: str, state: Any, want: tuple, device: torch.device) 
             _fail(f"{what}: {name} is on {t.device} but the model is on {device}; create it "
                   "on the device of the model's weights (e.g. device=self.fc.weight.device)")
     return state
+
+
+def _build_model(cls: Any, how: str, *args: Any, **kwargs: Any) -> nn.Module:
+    """``cls(*args, **kwargs)`` on the course device; ``how`` shows the call the notebook expects.
+
+    When graded, ``cls`` stands in for the class in the student's kernel: callable, not a local type.
+    """
+    if not callable(cls) or (isinstance(cls, type) and not issubclass(cls, nn.Module)):
+        _fail(f"pass the model class, got {type(cls).__name__}")
+    name = getattr(cls, "__name__", "the class")
+    try:
+        model = cls(*args, **kwargs)
+    except TypeError as err:
+        _fail(f"the model should be built as {name}{how}; that call failed: {err}")
+    if not isinstance(model, nn.Module):
+        _fail(f"{name}(...) should build an nn.Module, got {type(model).__name__}")
+    model.to(str(get_device()))   # a device name: the class may live in another process
+    return model

@@ -8,10 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..device import get_device
 from ..loop import eval_mode, model_device
 from ..chars import vocab_of
-from ._common import _check_lstm_state, _cuda_devices, _fail
+from ._common import _build_model, _check_lstm_state, _cuda_devices, _fail
 
 
 # Two worked examples: ids of shape (batch, seq), n_labels, and the vectors written out.
@@ -129,20 +128,9 @@ def _target_message(k: int, n_batches: int, y: np.ndarray, want_y: np.ndarray,
 def _build_char_model(model_or_cls: Any, chars: tuple[str, ...]) -> nn.Module:
     if isinstance(model_or_cls, nn.Module):
         return model_or_cls
-    # a class (when graded it may be a stand-in for one: callable, not a local type)
-    if not callable(model_or_cls) or (isinstance(model_or_cls, type) and not issubclass(model_or_cls, nn.Module)):
-        _fail(f"pass the model class (CharRNN) or a model, got {type(model_or_cls).__name__}")
-    name = getattr(model_or_cls, "__name__", "CharRNN")
-    try:
-        model = model_or_cls(chars, n_hidden=16, n_layers=2, drop_prob=0.0)
-    except TypeError as err:
-        _fail(f"the model should be built as {name}(chars, n_hidden=..., n_layers=..., drop_prob=...); "
-              f"that call failed: {err}")
-    if not isinstance(model, nn.Module):
-        _fail(f"{name}(...) should build an nn.Module, got {type(model).__name__}")
     # Built on the course device, so an init_hidden that makes CPU tensors shows up on a GPU.
-    model.to(str(get_device()))
-    return model
+    return _build_model(model_or_cls, "(chars, n_hidden=..., n_layers=..., drop_prob=...)",
+                        chars, n_hidden=16, n_layers=2, drop_prob=0.0)
 
 
 def check_char_rnn(model_or_cls: Any) -> None:

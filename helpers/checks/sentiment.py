@@ -7,10 +7,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..device import get_device
 from ..loop import eval_mode, model_device
 from ..words import UNK_ID, tokenize
-from ._common import _check_lstm_state, _cuda_devices, _fail
+from ._common import _build_model, _check_lstm_state, _cuda_devices, _fail
 
 
 _TOY_REVIEWS = [
@@ -104,13 +103,7 @@ def check_pad_features(fn: Callable[..., Any]) -> None:
 
 
 def _build_sentiment_model(cls: Any, **sizes: Any) -> nn.Module:
-    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
-        _fail(f"pass the model class (SentimentRNN), got {type(cls).__name__}")
-    try:
-        return cls(**sizes).to(get_device())
-    except TypeError as err:
-        _fail(f"the model should be built as {cls.__name__}(vocab_size, embedding_dim, hidden_dim, "
-              f"n_layers, drop_prob); that call failed: {err}")
+    return _build_model(cls, "(vocab_size, embedding_dim, hidden_dim, n_layers, drop_prob)", **sizes)
 
 
 def check_sentiment_rnn(cls: Any) -> None:
