@@ -344,6 +344,15 @@ ATTACKS = [
                     "                      shuffle=shuffle, generator=generator)\n"},
      {"test_create_lookup_tables": 1, "test_token_lookup": 1, "test_batch_data": 0, "test_script_rnn": 2,
       "test_forward_back_prop": 2, "test_generate": 2}, []),
+    # an honest mistake: the step never clears the gradients, so the stale ones the hidden test
+    # leaves on its own model (in the kernel) are added to this step's
+    ("kept_gradients", "script-generation",
+     {"forward_back_prop": "{solution}\n\n\n_step = forward_back_prop\n\n\n"
+                           "def forward_back_prop(rnn, optimizer, criterion, inp, target, hidden, clip=5.0):\n"
+                           "    optimizer.zero_grad = lambda *a, **k: None\n"
+                           "    return _step(rnn, optimizer, criterion, inp, target, hidden, clip)\n"},
+     {"test_create_lookup_tables": 1, "test_token_lookup": 1, "test_batch_data": 2, "test_script_rnn": 2,
+      "test_forward_back_prop": 0, "test_generate": 2}, []),
     # always the most likely word, whatever top_k and temperature say: the visible check (top_k=1)
     # passes; the hidden test counts the words drawn
     ("greedy_generate", "script-generation",
