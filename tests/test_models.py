@@ -6,6 +6,7 @@ import torch
 import helpers
 from benchmarks.loops import char_loss
 from reference.char_rnn import CharRNN, one_hot_encode
+from reference.time_series import train_step
 from benchmarks.loops import fit_char_rnn
 
 CHARS = tuple(" abcdefgh")
@@ -108,7 +109,7 @@ def test_fit_rejects_a_model_on_another_device():
     with pytest.raises(ValueError, match="model.to"):
         helpers.fit(model, [(torch.zeros(1, 2, len(CHARS)), torch.zeros(1, 2, dtype=torch.long))],
                     loss_fn=char_loss, optimizer=torch.optim.SGD(model.parameters(), 0.1), epochs=1,
-                    device="meta", progress=False)
+                    device="meta", step=train_step, progress=False)
 
 
 def test_fit_char_rnn_checks_the_ids_once_before_training():

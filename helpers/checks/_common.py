@@ -46,14 +46,14 @@ def _check_lstm_state(what: str, state: Any, want: tuple, device: torch.device) 
     return state
 
 
-def _build_model(cls: Any, how: str, *args: Any, **kwargs: Any) -> nn.Module:
-    """``cls(*args, **kwargs)`` on the course device; ``how`` shows the call the notebook expects.
+def _build_model(cls: Any, expected: str, how: str, *args: Any, **kwargs: Any) -> nn.Module:
+    """``cls(*args, **kwargs)`` on the course device; ``expected`` names the class, ``how`` the call.
 
     When graded, ``cls`` stands in for the class in the student's kernel: callable, not a local type.
     """
     if not callable(cls) or (isinstance(cls, type) and not issubclass(cls, nn.Module)):
-        _fail(f"pass the model class, got {type(cls).__name__}")
-    name = getattr(cls, "__name__", "the class")
+        _fail(f"pass the model class ({expected}), got {type(cls).__name__}")
+    name = getattr(cls, "__name__", expected)
     try:
         model = cls(*args, **kwargs)
     except TypeError as err:

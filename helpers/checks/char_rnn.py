@@ -129,7 +129,7 @@ def _build_char_model(model_or_cls: Any, chars: tuple[str, ...]) -> nn.Module:
     if isinstance(model_or_cls, nn.Module):
         return model_or_cls
     # Built on the course device, so an init_hidden that makes CPU tensors shows up on a GPU.
-    return _build_model(model_or_cls, "(chars, n_hidden=..., n_layers=..., drop_prob=...)",
+    return _build_model(model_or_cls, "CharRNN", "(chars, n_hidden=..., n_layers=..., drop_prob=...)",
                         chars, n_hidden=16, n_layers=2, drop_prob=0.0)
 
 

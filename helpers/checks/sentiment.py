@@ -103,7 +103,7 @@ def check_pad_features(fn: Callable[..., Any]) -> None:
 
 
 def _build_sentiment_model(cls: Any, **sizes: Any) -> nn.Module:
-    return _build_model(cls, "(vocab_size, embedding_dim, hidden_dim, n_layers, drop_prob)", **sizes)
+    return _build_model(cls, "SentimentRNN", "(vocab_size, embedding_dim, hidden_dim, n_layers, drop_prob)", **sizes)
 
 
 def check_sentiment_rnn(cls: Any) -> None:
