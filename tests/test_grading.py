@@ -273,7 +273,9 @@ ATTACKS = [
                      "        yield (np.zeros((batch_size, seq_length), int).view(EqArr),\n"
                      "               np.zeros((batch_size, seq_length), int).view(EqArr))\n"},
      {"test_one_hot_encode": 0, "test_get_batches": 0, "test_char_rnn": 4}, ["sys.meta_path", "object.__setattr__"]),
-    # a hand-built LSTM cell that hands the work to torch's own kernel
+    # a hand-built LSTM cell that hands the work to torch's own kernel: with gates of the test's
+    # own in place of the student's, it still gives torch's answer; the layer and the stack
+    # built on it are right and keep their points
     ("delegate_torch", "lstm-gates",
      {"lstm_cell_step": "def lstm_cell_step(x, state, p):\n"
                         "    w_ih = torch.cat([p.i.W_x, p.f.W_x, p.g.W_x, p.o.W_x])\n"
@@ -282,8 +284,31 @@ ATTACKS = [
                         "    b_hh = torch.cat([p.i.b_h, p.f.b_h, p.g.b_h, p.o.b_h])\n"
                         "    return torch.lstm_cell(x, state, w_ih, w_hh, b_ih, b_hh)\n"},
      {"test_forget_gate": 1, "test_learn_gate": 2, "test_remember_gate": 1, "test_use_gate": 2,
-      "test_lstm_cell_step": 0, "test_lstm_sequence": 0, "test_lstm_stack": 0,   # both build on the cell
+      "test_lstm_cell_step": 0, "test_lstm_sequence": 3, "test_lstm_stack": 3,
       "test_gru_cell_step": 3, "test_gru_forward": 3, "test_peephole_cell_step": 2}, ["torch.lstm_cell"]),
+    # a whole layer handed to torch's own kernel: with a cell of the test's own in place of the
+    # student's, it still gives torch's answer; the stack built on it is right
+    ("delegate_torch_layer", "lstm-gates",
+     {"lstm_sequence": "def lstm_sequence(x, state, p):\n"
+                       "    weights = [torch.cat([getattr(getattr(p, g), w) for g in 'ifgo'])\n"
+                       "               for w in ('W_x', 'W_h', 'b_x', 'b_h')]\n"
+                       "    zeros = x.new_zeros(x.shape[0], p.hidden_size)\n"
+                       "    h0, c0 = state if state is not None else (zeros, zeros)\n"
+                       "    out, h, c = torch.lstm(x, (h0[None], c0[None]), weights, True, 1, 0.0, False, False, True)\n"
+                       "    return out, (h[0], c[0])\n"},
+     {"test_forget_gate": 1, "test_learn_gate": 2, "test_remember_gate": 1, "test_use_gate": 2,
+      "test_lstm_cell_step": 2, "test_lstm_sequence": 0, "test_lstm_stack": 3,
+      "test_gru_cell_step": 3, "test_gru_forward": 3, "test_peephole_cell_step": 2}, ["torch.lstm"]),
+    # the GRU cell handed to torch's own kernel: torch.gru_cell computes exactly the exercise's
+    # formula from the same weights, so no data tells them apart (a known gap, below)
+    ("delegate_torch_gru", "lstm-gates",
+     {"gru_cell_step": "def gru_cell_step(x, h, p):\n"
+                       "    weights = [torch.cat([getattr(getattr(p, g), w) for g in 'rzn'])\n"
+                       "               for w in ('W_x', 'W_h', 'b_x', 'b_h')]\n"
+                       "    return torch.gru_cell(x, h, *weights)\n"},
+     {"test_forget_gate": 1, "test_learn_gate": 2, "test_remember_gate": 1, "test_use_gate": 2,
+      "test_lstm_cell_step": 2, "test_lstm_sequence": 3, "test_lstm_stack": 3,
+      "test_gru_cell_step": 0, "test_gru_forward": 3, "test_peephole_cell_step": 2}, ["torch.gru_cell"]),
     # peepholes ignored: the plain cell passes the zero-peephole check, and nothing else
     ("no_peepholes", "lstm-gates",
      {"peephole_cell_step": "def peephole_cell_step(x, state, p, peep):\n    return lstm_cell_step(x, state, p)\n"},
@@ -604,14 +629,29 @@ def _attacks_on(assignment: str) -> list[tuple]:
     return [a for a in ATTACKS if a[1] == assignment]
 
 
+# Attacks the tests cannot tell from honest work by the data they see: the integrity report names
+# them, and they stay visible here as a strict xfail until a test can.
+KNOWN_GAPS = {"delegate_torch_gru": "torch.gru_cell computes the GRU exercise's own formula from the same weights"}
+
+
 def _attack_scores(graded, student: str) -> dict[str, float]:
     return {grade_id: score for (who, _, grade_id), score in graded.cell_scores.items() if who == student}
 
 
 def test_every_attack_earns_exactly_what_it_deserves(graded):
     for student, _, _, expected, _ in _attacks_on(graded.assignment):
-        got = _attack_scores(graded, student)
-        assert got == expected, f"{student}: {got} instead of {expected}\n" + _failed_cells(graded, student)
+        if student not in KNOWN_GAPS:
+            got = _attack_scores(graded, student)
+            assert got == expected, f"{student}: {got} instead of {expected}\n" + _failed_cells(graded, student)
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: " + "; ".join(KNOWN_GAPS.values()))
+def test_known_gaps_earn_nothing(graded):
+    gaps = [a for a in _attacks_on(graded.assignment) if a[0] in KNOWN_GAPS]
+    if not gaps:
+        pytest.xfail("no known gap is tried on this assignment")
+    for student, _, _, expected, _ in gaps:
+        assert _attack_scores(graded, student) == expected
 
 
 def test_honest_submissions_leave_the_integrity_report_empty(graded):
