@@ -14,9 +14,9 @@ the kernel it starts runs student code. Compared with nbgrader's own Execute:
   in ``watched_folder``, a real folder of the grading machine; a thread adds up
   what lies there and kills the kernel once it passes ``max_folder_bytes``
   (its working folder and home are capped by the sandbox itself);
-- **no code above the first cell**: the locked setup cell records the
-  libraries before any student code runs (``helpers.grading``), so a code cell
-  a student put above it does not run; it says so in the feedback;
+- **no code above the first cell**: the locked setup cell comes first, as
+  released (the tests run its imports too), so a code cell a student put above
+  it does not run; it says so in the feedback;
 - **no links left behind** (``clean_folder``, set only for the throw-away
   grading folder): nbgrader writes and chmods the working folder's files after
   the kernel ends, following links; they are removed first;
@@ -24,8 +24,7 @@ the kernel it starts runs student code. Compared with nbgrader's own Execute:
   source restored from the gradebook) runs in this process through
   ``grader.trusted``, which reaches the student's names over the link of
   ``grader.remote``: its outputs, and so its score, never pass through the
-  student's code. (A test cell that still calls the in-kernel guard,
-  ``_untouched()``, runs in the kernel as before, until its notebook moves.)
+  student's code.
 
 A cell that did not run gets an error output saying why, so its test scores 0
 (a graded cell with no output would otherwise count as passed) and the
@@ -191,10 +190,9 @@ class GradingExecute(Execute):
 
 
 def graded_here(cell) -> bool:
-    """A test cell that runs in the grader: graded, not an answer, and not (yet) relying on the in-kernel guard."""
+    """A test cell, which runs in the grader: graded code that is not an answer."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
-    return (cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
-            and "_untouched" not in cell.source)
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def folder_bytes(folder: Path) -> int:

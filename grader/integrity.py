@@ -80,7 +80,7 @@ MAGICS = {  # what `%name` / `%%name` become, and the magics that reach the shel
 DUNDERS = frozenset("__code__ __closure__ __globals__ __dict__ __builtins__ __subclasses__ __bases__ __mro__ "
                     "f_globals f_locals f_back tb_frame gi_frame cr_frame".split())
 BUILTIN_ROOTS = frozenset({"builtins", "__builtins__"})
-# Builtins the hidden tests call (helpers.grading watches the same list while grading).
+# Builtins the hidden tests call: shadowing one in the notebook is reported.
 TESTED_BUILTINS = frozenset(
     "isinstance len abs all any float int list tuple dict set sorted range zip enumerate type round repr str "
     "bool min max sum print getattr hasattr issubclass callable iter next AssertionError ValueError TypeError "

@@ -72,14 +72,3 @@ def points_by_test(nb) -> dict[str, float]:
     """grade_id -> points of each graded test cell."""
     return _points(nb, is_graded_test)
 
-
-def grader_runs_tests(nb) -> bool:
-    """Whether ``nb``'s tests run in the grader's process (grader.trusted) rather than in the kernel.
-
-    A notebook moves as a whole: its test cells all do (no ``_untouched()`` guard), or none does.
-    """
-    from grader.execute import graded_here
-
-    modes = {graded_here(c) for c in nb.cells if is_graded_test(c)}
-    assert len(modes) == 1, "a notebook's test cells must all run in the grader, or all in the kernel"
-    return modes.pop()

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from course import (HIDDEN_BEGIN, HIDDEN_END, NOTEBOOKS, ROOT, SOLUTION_BEGIN, SOLUTIONS, assignments,
-                    hidden_lines, is_graded_test, is_solution, is_written_answer, read, solution_notebooks,
-                    grader_runs_tests)
+                    hidden_lines, is_graded_test, is_solution, is_written_answer, read, solution_notebooks)
 
 ALL_SOLUTIONS = [nb for a in assignments() for nb in solution_notebooks(a)]
 IDS = [f"{nb.parent.name}/{nb.name}" for nb in ALL_SOLUTIONS]
@@ -177,14 +176,13 @@ def test_readme_commands_are_the_ci_commands():
 
 @pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
 def test_first_code_cell_is_the_locked_setup(solution):
-    """The guard must record the libraries before any student code runs, and nbgrader restores it."""
+    """The tests' imports come from it (the grader runs its source), and nbgrader restores it."""
     first = next(c for c in read(solution).cells if c.cell_type == "code")
     meta = first.metadata.get("nbgrader", {})
     assert meta.get("locked") is True and meta.get("grade_id") == "setup" and not meta.get("solution"), (
         f"{solution.name}: the first code cell should be the locked setup cell (grade_id 'setup')")
-    guarded = "_untouched = helpers.grading.watch_libraries(globals())" in first.source
-    # tests run in the grader: the setup only imports, in the kernel and in the grader alike
-    assert guarded != grader_runs_tests(read(solution)), solution.name
+    # the grader runs this source first in its own process: imports, nothing a student's kernel must record
+    assert "watch_libraries" not in first.source and "_untouched" not in first.source, solution.name
 
 
 LONG_TRAINING = ("char-rnn", "sentiment-rnn", "word2vec", "script-generation")
@@ -208,23 +206,19 @@ def _hidden_blocks(source: str) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
-def test_hidden_tests_check_the_libraries_before_and_after(solution):
-    """In-kernel tests call the guard around their work; tests run in the grader have no guard to call."""
+def test_every_test_cell_runs_in_the_grader(solution):
+    """No test cell is left to the kernel: each is graded in the grader's own process."""
+    from grader.execute import graded_here
+
     nb = read(solution)
-    blocks = [b for c in nb.cells if is_graded_test(c) for b in _hidden_blocks(c.source)]
-    assert blocks
-    if grader_runs_tests(nb):
-        assert not [line for c in nb.cells for line in c.source.splitlines() if "watch_libraries" in line]
-        return
-    for block in blocks:
-        assert block[0] == "_untouched()" and block[-1] == "_untouched()", (
-            f"{solution.name}: a hidden block should start and end with _untouched(): {block[:2]}")
+    tests = [c for c in nb.cells if is_graded_test(c)]
+    assert tests and all(graded_here(c) for c in tests), solution.name
+    assert not [line for c in nb.cells for line in c.source.splitlines() if "_untouched" in line], solution.name
 
 
-# Given, ungraded pieces a hidden test may use (the guard checks them before and after): the
-# tokenizer, the CO2 loader (the data as shipped, not as a notebook's names may hold it now),
-# and where helpers lies (to tell a shipped loop in the call stack).
-HIDDEN_MAY_USE = {"helpers.tokenize", "helpers.load_co2", "helpers.__file__"}
+# Given, ungraded pieces a hidden test may use (the grader's own copies, when graded): the
+# tokenizer and the CO2 loader (the data as shipped, not as a notebook's names may hold it now).
+HIDDEN_MAY_USE = {"helpers.tokenize", "helpers.load_co2"}
 
 
 @pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
