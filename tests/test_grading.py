@@ -299,8 +299,8 @@ ATTACKS = [
      {"test_forget_gate": 1, "test_learn_gate": 2, "test_remember_gate": 1, "test_use_gate": 2,
       "test_lstm_cell_step": 2, "test_lstm_sequence": 0, "test_lstm_stack": 3,
       "test_gru_cell_step": 3, "test_gru_forward": 3, "test_peephole_cell_step": 2}, ["torch.lstm"]),
-    # the GRU cell handed to torch's own kernel: torch.gru_cell computes exactly the exercise's
-    # formula from the same weights, so no data tells them apart (a known gap, below)
+    # the GRU cell handed to torch's own kernel: it needs the gates' matrices, and the test also
+    # hands the step gates that keep theirs as two factors, reachable only through their methods
     ("delegate_torch_gru", "lstm-gates",
      {"gru_cell_step": "def gru_cell_step(x, h, p):\n"
                        "    weights = [torch.cat([getattr(getattr(p, g), w) for g in 'rzn'])\n"
@@ -447,6 +447,34 @@ ATTACKS = [
     ("fill_runtime", "time-series",
      {"train_step": _FILL_DISK.format(folder="os.path.dirname(sys.argv[-1])") + "{solution}"},
      {"test_simple_rnn_forward": 3, "test_train_step": 0}, ["file access outside the submission folder"]),
+    # a forward that looks up the caller's frames for the test's expected values: the test runs
+    # in the grader, so the frames it finds hold the link's machinery and nothing to copy
+    ("peek_frames", "time-series",
+     {"simple_rnn_forward": "{solution}\n\n\nimport sys\n\n\n"
+                            "def _peek(self, x, hidden=None):\n"
+                            "    frame = sys._getframe(1)\n"
+                            "    while frame is not None:\n"
+                            "        for value in list(frame.f_locals.values()):\n"
+                            "            if (isinstance(value, tuple) and len(value) == 2\n"
+                            "                    and all(isinstance(t, torch.Tensor) for t in value)\n"
+                            "                    and value[0].shape[:2] == x.shape[:2]):\n"
+                            "                return value\n"
+                            "        frame = frame.f_back\n"
+                            "    return torch.zeros(*x.shape[:2], 1), torch.zeros(1, x.shape[0], self.hidden_dim)\n\n\n"
+                            "SimpleRNN.forward = _peek\n"},
+     {"test_simple_rnn_forward": 0, "test_train_step": 3}, ["f_locals"]),
+    # an answer that forges everything a comparison could ask it (equality, float, array, list) and
+    # carries a pickle payload: nothing but plain data crosses, and nothing is unpickled
+    ("forged_answer", "time-series",
+     {"train_step": "{solution}\n\n\nclass _Forged:\n"
+                    "    def __eq__(self, other):\n        return True\n\n"
+                    "    def __float__(self):\n        return 0.0\n\n"
+                    "    def __array__(self, *args, **kwargs):\n        return np.zeros(())\n\n"
+                    "    def tolist(self):\n        return 0.0\n\n"
+                    "    def __reduce__(self):\n        return (print, ('REDUCE PAYLOAD RAN',))\n\n\n"
+                    "def train_step(model, optimizer, loss_fn, x, y, hidden=None, clip=5.0):\n"
+                    "    return _Forged(), _Forged()\n"},
+     {"test_simple_rnn_forward": 3, "test_train_step": 0}, []),
     # 50 MB of output beside honest answers: graded like any other honest notebook
     ("big_print", "time-series", {"simple_rnn_forward": '{solution}\nprint("x" * 50_000_000)\n'},
      {"test_simple_rnn_forward": 3, "test_train_step": 3}, []),
@@ -629,29 +657,14 @@ def _attacks_on(assignment: str) -> list[tuple]:
     return [a for a in ATTACKS if a[1] == assignment]
 
 
-# Attacks the tests cannot tell from honest work by the data they see: the integrity report names
-# them, and they stay visible here as a strict xfail until a test can.
-KNOWN_GAPS = {"delegate_torch_gru": "torch.gru_cell computes the GRU exercise's own formula from the same weights"}
-
-
 def _attack_scores(graded, student: str) -> dict[str, float]:
     return {grade_id: score for (who, _, grade_id), score in graded.cell_scores.items() if who == student}
 
 
 def test_every_attack_earns_exactly_what_it_deserves(graded):
     for student, _, _, expected, _ in _attacks_on(graded.assignment):
-        if student not in KNOWN_GAPS:
-            got = _attack_scores(graded, student)
-            assert got == expected, f"{student}: {got} instead of {expected}\n" + _failed_cells(graded, student)
-
-
-@pytest.mark.xfail(strict=True, reason="known gap: " + "; ".join(KNOWN_GAPS.values()))
-def test_known_gaps_earn_nothing(graded):
-    gaps = [a for a in _attacks_on(graded.assignment) if a[0] in KNOWN_GAPS]
-    if not gaps:
-        pytest.xfail("no known gap is tried on this assignment")
-    for student, _, _, expected, _ in gaps:
-        assert _attack_scores(graded, student) == expected
+        got = _attack_scores(graded, student)
+        assert got == expected, f"{student}: {got} instead of {expected}\n" + _failed_cells(graded, student)
 
 
 def test_honest_submissions_leave_the_integrity_report_empty(graded):
@@ -707,6 +720,11 @@ def test_a_dead_kernel_stops_only_its_notebook_and_says_so(course):
     (text,) = _autograded_notebooks(course, "exit").values()
     assert "GradingStopped" in text and "the kernel stopped" in text
     assert "time-series/exit:" in course["proc"].stdout  # the instructor's summary names it
+
+
+def test_a_forged_answers_payload_never_runs(course):
+    (text,) = _autograded_notebooks(course, "forged_answer").values()
+    assert "REDUCE PAYLOAD RAN" not in _printed(text)
 
 
 def test_a_fork_loop_is_refused_at_the_cap(course):
