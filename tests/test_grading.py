@@ -207,6 +207,10 @@ raise NotImplementedError()
 """
 _BLANK_QUIZ = {f"q{i}_hidden_shape": "raise NotImplementedError()\n" for i in range(2, 5)}
 _QUIZ_ZERO = {f"test_q{i}_hidden_shape": 0 for i in range(1, 5)}
+# lstm-gates' tests and their points: what each attack on it keeps unless it says otherwise
+_GATES_FULL = {"test_forget_gate": 1, "test_learn_gate": 2, "test_remember_gate": 1, "test_use_gate": 2,
+               "test_lstm_cell_step": 2, "test_lstm_sequence": 3, "test_lstm_stack": 3,
+               "test_gru_cell_step": 3, "test_gru_forward": 3, "test_peephole_cell_step": 2}
 ATTACKS = [
     ("swallow_plain", "gru-quiz", {"q1_hidden_shape": _SWALLOW.format(shell="shell = get_ipython()"), **_BLANK_QUIZ},
      _QUIZ_ZERO, ["get_ipython"]),
@@ -283,9 +287,7 @@ ATTACKS = [
                         "    b_ih = torch.cat([p.i.b_x, p.f.b_x, p.g.b_x, p.o.b_x])\n"
                         "    b_hh = torch.cat([p.i.b_h, p.f.b_h, p.g.b_h, p.o.b_h])\n"
                         "    return torch.lstm_cell(x, state, w_ih, w_hh, b_ih, b_hh)\n"},
-     {"test_forget_gate": 1, "test_learn_gate": 2, "test_remember_gate": 1, "test_use_gate": 2,
-      "test_lstm_cell_step": 0, "test_lstm_sequence": 3, "test_lstm_stack": 3,
-      "test_gru_cell_step": 3, "test_gru_forward": 3, "test_peephole_cell_step": 2}, ["torch.lstm_cell"]),
+     {**_GATES_FULL, "test_lstm_cell_step": 0}, ["torch.lstm_cell"]),
     # a whole layer handed to torch's own kernel: with a cell of the test's own in place of the
     # student's, it still gives torch's answer; the stack built on it is right
     ("delegate_torch_layer", "lstm-gates",
@@ -296,9 +298,7 @@ ATTACKS = [
                        "    h0, c0 = state if state is not None else (zeros, zeros)\n"
                        "    out, h, c = torch.lstm(x, (h0[None], c0[None]), weights, True, 1, 0.0, False, False, True)\n"
                        "    return out, (h[0], c[0])\n"},
-     {"test_forget_gate": 1, "test_learn_gate": 2, "test_remember_gate": 1, "test_use_gate": 2,
-      "test_lstm_cell_step": 2, "test_lstm_sequence": 0, "test_lstm_stack": 3,
-      "test_gru_cell_step": 3, "test_gru_forward": 3, "test_peephole_cell_step": 2}, ["torch.lstm"]),
+     {**_GATES_FULL, "test_lstm_sequence": 0}, ["torch.lstm"]),
     # the GRU cell handed to torch's own kernel: it needs the gates' matrices, and the test also
     # hands the step gates that keep theirs as two factors, reachable only through their methods
     ("delegate_torch_gru", "lstm-gates",
@@ -306,15 +306,21 @@ ATTACKS = [
                        "    weights = [torch.cat([getattr(getattr(p, g), w) for g in 'rzn'])\n"
                        "               for w in ('W_x', 'W_h', 'b_x', 'b_h')]\n"
                        "    return torch.gru_cell(x, h, *weights)\n"},
-     {"test_forget_gate": 1, "test_learn_gate": 2, "test_remember_gate": 1, "test_use_gate": 2,
-      "test_lstm_cell_step": 2, "test_lstm_sequence": 3, "test_lstm_stack": 3,
-      "test_gru_cell_step": 0, "test_gru_forward": 3, "test_peephole_cell_step": 2}, ["torch.gru_cell"]),
+     {**_GATES_FULL, "test_gru_cell_step": 0}, ["torch.gru_cell"]),
+    # a correct GRU step written another way (each gate from its two halves, the size read from
+    # p.hidden_size): full marks, factored gates included
+    ("gru_by_halves", "lstm-gates",
+     {"gru_cell_step": "def gru_cell_step(x, h, p):\n"
+                       "    assert h.shape[1] == p.hidden_size\n"
+                       "    r = torch.sigmoid(p.r.from_event(x) + p.r.from_memory(h))\n"
+                       "    z = torch.sigmoid(p.z.from_event(x) + p.z.from_memory(h))\n"
+                       "    n = torch.tanh(p.n.from_event(x) + r * p.n.from_memory(h))\n"
+                       "    return z * h + (1 - z) * n\n"},
+     {**_GATES_FULL}, []),
     # peepholes ignored: the plain cell passes the zero-peephole check, and nothing else
     ("no_peepholes", "lstm-gates",
      {"peephole_cell_step": "def peephole_cell_step(x, state, p, peep):\n    return lstm_cell_step(x, state, p)\n"},
-     {"test_forget_gate": 1, "test_learn_gate": 2, "test_remember_gate": 1, "test_use_gate": 2,
-      "test_lstm_cell_step": 2, "test_lstm_sequence": 3, "test_lstm_stack": 3,
-      "test_gru_cell_step": 3, "test_gru_forward": 3, "test_peephole_cell_step": 0}, []),
+     {**_GATES_FULL, "test_peephole_cell_step": 0}, []),
     # two honest mistakes on co2-forecast, each caught by its own test and nothing else: the
     # scaler fitted on the whole series (it knows the test years), a window that grows
     ("leaky_scaler", "co2-forecast", {"level_scaler": "level_scaler = fit_scaler(ppm)\nprint(level_scaler)\n"},
