@@ -16,11 +16,14 @@ import functools
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
 
 from nbgrader.api import Gradebook
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from grader import sandbox
 from grader.process_cap import ProcessCap
@@ -49,14 +52,31 @@ def assignment_structure(db_url: str, assignment: str) -> dict:
                                   "checksum": c.checksum} for c in nb.source_cells],
             })
         return {"name": a.name, "duedate": a.duedate.isoformat() if a.duedate else None,
-                "course_id": a.course_id, "notebooks": notebooks}
+                "course_id": a.course_id, "notebooks": notebooks, "schema_version": _schema_version(gb)}
+
+
+def _schema_version(gb: Gradebook) -> str | None:
+    """The gradebook's schema revision (alembic's stamp), or None where it has none."""
+    try:
+        return gb.db.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        gb.db.rollback()
+        return None
 
 
 @functools.cache
-def _empty_gradebook() -> bytes:
-    # nbgrader asks alembic for the schema version of every new gradebook: seconds; do it once
+def _empty_gradebook(schema_version: str | None) -> bytes:
+    # nbgrader stamps a new gradebook with its schema version by running alembic in a
+    # subprocess (3 s); a file that carries the course gradebook's stamp already is not
+    # new to it, so it only adds its tables
     with tempfile.TemporaryDirectory(prefix="rnn-gradebook-") as tmp:
         path = Path(tmp) / "gradebook.db"
+        if schema_version:
+            db = sqlite3.connect(path)
+            with db:
+                db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+                db.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (schema_version,))
+            db.close()
         Gradebook("sqlite:///" + str(path)).close()
         return path.read_bytes()
 
@@ -65,7 +85,7 @@ def gradebook_template(structure: dict) -> bytes:
     """A gradebook holding only ``structure`` (no student): built once per run, copied for each submission."""
     with tempfile.TemporaryDirectory(prefix="rnn-gradebook-") as tmp:
         path = Path(tmp) / "gradebook.db"
-        path.write_bytes(_empty_gradebook())
+        path.write_bytes(_empty_gradebook(structure.get("schema_version")))
         _fill_gradebook("sqlite:///" + str(path), structure)
         return path.read_bytes()
 

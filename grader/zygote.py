@@ -59,10 +59,21 @@ def _child(request: dict) -> None:
         os._exit(code)
 
 
+def warm_up() -> None:
+    """Import here what a test's first optimizer imports (torch's compiler stack): 0.5 s per child otherwise.
+
+    It starts no thread and runs no parallel loop, so forking stays as safe as before.
+    """
+    import torch
+
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+
+
 def serve() -> None:
     import nbgrader.apps.nbgraderapp  # noqa: F401 - the point of this process
     import grader.execute  # noqa: F401 - the course config imports it in every child, and with it
     # grader.trusted, numpy and torch: each child runs its submission's tests in its own process
+    warm_up()
 
     # Ctrl-C in the instructor's terminal reaches every process of the group: the grader
     # (the coordinator) handles it; this process ends when its worker closes its stdin.

@@ -195,3 +195,31 @@ def test_a_merge_holds_ctrl_c_until_it_is_whole(disposition, printed):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split("\n")[:2] == printed
+
+
+def _tables_and_stamp(path: Path) -> tuple[list, str]:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        tables = sorted(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+        return tables, db.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("stamped", [True, False], ids=["course-stamped", "course-unstamped"])
+def test_the_gradebook_template_is_the_one_nbgrader_makes(tmp_path, stamped):
+    """Made from the course's stamp (or nbgrader's own way without one): nbgrader's tables and schema version."""
+    from grader.submission import _schema_version, gradebook_template
+
+    fresh = tmp_path / "fresh.db"
+    with Gradebook(f"sqlite:///{fresh}") as gb:
+        stamp = _schema_version(gb)
+    structure = {"name": "a1", "duedate": None, "course_id": "default_course", "notebooks": [],
+                 "schema_version": stamp if stamped else None}
+    made = tmp_path / "template.db"
+    made.write_bytes(gradebook_template(structure))
+    assert stamp and _tables_and_stamp(made) == _tables_and_stamp(fresh)
+    with Gradebook(f"sqlite:///{made}") as gb:
+        assert gb.find_assignment("a1").num_submissions == 0
