@@ -42,16 +42,21 @@ DISK_BYTES = 1 << 30
 HOME_BYTES = 64 << 20
 PROCESSES = 256   # processes and threads: an honest kernel uses about a dozen
 
-# Where the submission's files are seen read-only inside the sandbox, to be copied into the
-# capped working folder before the kernel starts (under /run, which is always hidden).
+# Where the submission's files, and what the kernel's home starts with, are seen read-only
+# inside the sandbox, to be copied into the capped folders before the kernel starts (under
+# /run, which is always hidden).
 SUBMISSION_COPY = "/run/rnn-submission"
+HOME_SEED = "/run/rnn-home"
+MATPLOTLIB_DIR = ".matplotlib"   # in the kernel's home: its MPLCONFIGDIR
 
-# Runs inside the sandbox, before the kernel: fill the capped working folder, cap processes,
-# then become the kernel (same process: nothing outside waits on a second one).
+# Runs inside the sandbox, before the kernel: fill the capped working folder and home, cap
+# processes, then become the kernel (same process: nothing outside waits on a second one).
 LAUNCH = """\
 import os, resource, shutil, sys
-processes, source, command = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+processes, source, seed, command = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
 shutil.copytree(source, os.getcwd(), symlinks=True, dirs_exist_ok=True)
+if seed:
+    shutil.copytree(seed, os.environ["HOME"], symlinks=True, dirs_exist_ok=True)
 resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
 os.execv(command[0], command)
 """
@@ -98,7 +103,8 @@ def instructor_dirs() -> list[Path]:
 
 
 def kernel_argv(workdir: Path, runtime: Path, hidden: list[Path], readable: list[Path], env: dict[str, str],
-                disk_bytes: int = DISK_BYTES, processes: int = PROCESSES, command: list[str] = KERNEL) -> list[str]:
+                disk_bytes: int = DISK_BYTES, processes: int = PROCESSES, command: list[str] = KERNEL,
+                home_seed: Path | None = None) -> list[str]:
     """The bwrap command line that starts an IPython kernel for ``{connection_file}`` inside the sandbox.
 
     ``hidden``: folders replaced by empty ones (they and everything below them
@@ -108,7 +114,8 @@ def kernel_argv(workdir: Path, runtime: Path, hidden: list[Path], readable: list
     ``disk_bytes`` of memory) and ``runtime`` (the kernel's connection file,
     sockets, and its home capped at HOME_BYTES) are the only writable places;
     ``processes`` caps processes and threads. ``command`` (an IPython
-    kernel) runs in the working folder once it is filled.
+    kernel) runs in the working folder once it is filled, and the home
+    with a copy of ``home_seed``'s files (see ``seed_home``).
     """
     argv = [shutil.which("bwrap") or "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     hidden = [*ALWAYS_HIDDEN, tempfile.gettempdir(), *hidden, *instructor_dirs()]
@@ -123,11 +130,26 @@ def kernel_argv(workdir: Path, runtime: Path, hidden: list[Path], readable: list
             argv += ["--tmpfs", str(path)]
     argv += ["--ro-bind", str(workdir), SUBMISSION_COPY, "--size", str(disk_bytes), "--tmpfs", str(workdir)]
     argv += ["--bind", str(runtime), str(runtime), "--size", str(HOME_BYTES), "--tmpfs", env["HOME"]]
+    if home_seed is not None:
+        argv += ["--ro-bind", str(home_seed), HOME_SEED]
     argv += ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
     for key, value in sorted(env.items()):
         argv += ["--setenv", key, value]
-    argv += ["--chdir", str(workdir), "--", sys.executable, "-c", LAUNCH, str(processes), SUBMISSION_COPY, *command]
+    argv += ["--chdir", str(workdir), "--", sys.executable, "-c", LAUNCH, str(processes), SUBMISSION_COPY,
+             HOME_SEED if home_seed is not None else "", *command]
     return argv
+
+
+def seed_home(folder: Path) -> Path:
+    """``folder`` holding matplotlib's font list, which every fresh home would otherwise build again (0.3 s a kernel)."""
+    import matplotlib
+    import matplotlib.font_manager  # noqa: F401 - writes the list into matplotlib's cache folder when it is missing
+
+    target = folder / MATPLOTLIB_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    for found in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):
+        shutil.copyfile(found, target / found.name)
+    return folder
 
 
 def plain_kernel_argv() -> list[str]:
@@ -138,7 +160,7 @@ def plain_kernel_argv() -> list[str]:
 def kernel_env(home: Path, passed: dict[str, str], threads: int = 1) -> dict[str, str]:
     """The whole environment the sandboxed kernel sees: no instructor variables; ``threads`` for torch's loops."""
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
-           "MPLCONFIGDIR": str(home / ".matplotlib"), "OMP_NUM_THREADS": str(threads),
+           "MPLCONFIGDIR": str(home / MATPLOTLIB_DIR), "OMP_NUM_THREADS": str(threads),
            "MKL_NUM_THREADS": str(threads), "PYTHONDONTWRITEBYTECODE": "1"}
     env.update(passed)
     return env

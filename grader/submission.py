@@ -20,25 +20,28 @@ import sqlite3
 import tempfile
 import time
 from pathlib import Path
-
-from nbgrader.api import Gradebook
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from typing import TYPE_CHECKING
 
 from grader import sandbox
 from grader.process_cap import ProcessCap
 from grader.zygote import ZygoteClient
 
+if TYPE_CHECKING:
+    from nbgrader.api import Gradebook
+
 SOURCE, SUBMITTED, AUTOGRADED = "source", "submitted", "autograded"
 LOG_TAIL = 4000
 # nbgrader runs in a child forked from this, with the limits (address space:
 # an 8 GB allocation fails with MemoryError; file size; no core dumps), which
-# the kernel it starts inherits.
+# the kernel it starts inherits. Whatever needs nbgrader or helpers runs there,
+# where they are imported already: the worker imports neither (seconds each).
 _ZYGOTE = ZygoteClient()
 
 
 def assignment_structure(db_url: str, assignment: str) -> dict:
     """What nbgrader needs to know about ``assignment``: its notebooks and cells, nothing about students."""
+    from nbgrader.api import Gradebook
+
     with Gradebook(db_url) as gb:
         a = gb.find_assignment(assignment)
         notebooks = []
@@ -57,6 +60,9 @@ def assignment_structure(db_url: str, assignment: str) -> dict:
 
 def _schema_version(gb: Gradebook) -> str | None:
     """The gradebook's schema revision (alembic's stamp), or None where it has none."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         return gb.db.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError:
@@ -69,6 +75,8 @@ def _empty_gradebook(schema_version: str | None) -> bytes:
     # nbgrader stamps a new gradebook with its schema version by running alembic in a
     # subprocess (3 s); a file that carries the course gradebook's stamp already is not
     # new to it, so it only adds its tables
+    from nbgrader.api import Gradebook
+
     with tempfile.TemporaryDirectory(prefix="rnn-gradebook-") as tmp:
         path = Path(tmp) / "gradebook.db"
         if schema_version:
@@ -91,6 +99,8 @@ def gradebook_template(structure: dict) -> bytes:
 
 
 def _fill_gradebook(db_url: str, structure: dict) -> None:
+    from nbgrader.api import Gradebook
+
     duedate = dt.datetime.fromisoformat(structure["duedate"]) if structure["duedate"] else None
     name = structure["name"]
     with Gradebook(db_url, structure["course_id"]) as gb:
@@ -109,6 +119,8 @@ def _fill_gradebook(db_url: str, structure: dict) -> None:
 
 def _give_extension(db_url: str, structure: dict, student: str, extension_s: float) -> None:
     """The student's extension, so that nbgrader's late penalty counts it (nbgrader keeps it when it grades)."""
+    from nbgrader.api import Gradebook
+
     with Gradebook(db_url, structure["course_id"]) as gb:
         gb.update_or_create_student(student)
         gb.update_or_create_submission(structure["name"], student, extension=dt.timedelta(seconds=extension_s))
@@ -153,19 +165,21 @@ c.KernelManager.ip = {str(root / "runtime" / "kernel")!r}
 """
 
 
-def _kernelspec(root: Path, workdir: Path, shared: dict, cap: ProcessCap | None) -> None:
+def _kernelspec(root: Path, workdir: Path, setup: dict) -> None:
+    """Write the kernelspec nbgrader starts: the sandboxed kernel (``setup`` from ``_kernel_setup``), or a plain one."""
     runtime, home = root / "runtime", root / "runtime" / "home"
     home.mkdir(parents=True, exist_ok=True)
-    limits = shared["limits"]
-    if shared["sandbox"]:
-        from helpers.data import data_dir  # the worker's own data folder, shown to the kernel read-only
+    limits = setup["limits"]
+    if setup["sandbox"]:
+        from helpers.data import data_dir  # this machine's data folder, shown to the kernel read-only
 
         data = data_dir().resolve()
-        env = sandbox.kernel_env(home, {**shared["env"], "RNN_DATA_DIR": str(data)}, shared["threads"])
+        env = sandbox.kernel_env(home, {**setup["env"], "RNN_DATA_DIR": str(data)}, setup["threads"])
         readable = sandbox.python_dirs() + [sandbox.package_dir("helpers")] + ([data] if data.is_dir() else [])
-        hidden = [Path(p) for p in shared["hidden"]] + [Path.home(), Path.cwd()]
-        argv = sandbox.kernel_argv(workdir, runtime, hidden, readable, env, limits["disk_bytes"], limits["processes"])
-        argv = cap.wrap(argv) if cap else argv
+        argv = sandbox.kernel_argv(workdir, runtime, [Path(p) for p in setup["hidden"]], readable, env,
+                                   limits["disk_bytes"], limits["processes"],
+                                   home_seed=sandbox.seed_home(root / "home-seed"))
+        argv = setup["wrap"] + argv
     else:
         argv = sandbox.plain_kernel_argv()
     spec = root / "jupyter" / "kernels" / "rnn-grading"
@@ -174,11 +188,42 @@ def _kernelspec(root: Path, workdir: Path, shared: dict, cap: ProcessCap | None)
         "argv": argv, "display_name": "rnn-course grading", "language": "python",
         # an interrupt travels as a message: a signal would not cross into the sandbox's session
         "interrupt_mode": "message",
-        "env": {} if shared["sandbox"] else sandbox.kernel_env(home, shared["env"], shared["threads"]),
+        "env": {} if setup["sandbox"] else sandbox.kernel_env(home, setup["env"], setup["threads"]),
     }, indent=1))
 
 
+def _kernel_setup(shared: dict, cap: ProcessCap | None) -> dict:
+    """What the kernelspec needs from the worker: JSON, for the zygote's child that writes it."""
+    return {"sandbox": shared["sandbox"], "limits": shared["limits"], "env": shared["env"], "threads": shared["threads"],
+            "hidden": [*shared["hidden"], str(Path.home()), str(Path.cwd())], "wrap": cap.wrap([]) if cap else []}
+
+
+def autograde_here(root: str, student: str, structure: dict, setup: dict, extension_s: float | None) -> int:
+    """In a child of the zygote: the kernelspec, the student's extension, `nbgrader autograde`, the scores as JSON.
+
+    Here because nbgrader and helpers are imported in the zygote already; the
+    Dask worker imports neither. Returns nbgrader's exit code; the scores go
+    to ``results.json`` in ``root`` when it is 0.
+    """
+    from nbgrader.apps.nbgraderapp import NbGraderApp
+
+    base, name = Path(root), structure["name"]
+    db_url = "sqlite:///" + str(base / "gradebook.db")
+    _kernelspec(base, base / AUTOGRADED / student / name, setup)
+    if extension_s:
+        _give_extension(db_url, structure, student, extension_s)
+    try:
+        NbGraderApp.launch_instance(["autograde", name, "--student", student, "--force"])
+    except SystemExit as stop:
+        if stop.code not in (None, 0):
+            return stop.code if isinstance(stop.code, int) else 1
+    (base / "results.json").write_text(json.dumps(_read_results(db_url, structure, student)))
+    return 0
+
+
 def _read_results(db_url: str, structure: dict, student: str) -> dict:
+    from nbgrader.api import Gradebook
+
     name = structure["name"]
     with Gradebook(db_url) as gb:
         submission = gb.find_submission(name, student)
@@ -210,23 +255,21 @@ def grade_submission(task: dict, shared: dict) -> dict:
     try:
         _write_files(root / SUBMITTED / student / name, task["files"])
         _write_files(root / SOURCE / name, shared["source_files"])
-        db_url = "sqlite:///" + str(root / "gradebook.db")
         (root / "gradebook.db").write_bytes(shared["gradebook"])
-        if task.get("extension_s"):
-            _give_extension(db_url, shared["structure"], student, task["extension_s"])
         workdir = root / AUTOGRADED / student / name
         workdir.mkdir(parents=True)
         deadline = started + limits["time_limit"]
         (root / "nbgrader_config.py").write_text(_config(shared["config"], root, shared, deadline))
-        _kernelspec(root, workdir, shared, cap)
 
         env = {**os.environ, **shared["env"], "JUPYTER_PATH": str(root / "jupyter"),
                "JUPYTER_RUNTIME_DIR": str(root / "runtime"), "TMPDIR": str(root / "runtime")}
         env.pop("JUPYTER_CONFIG_DIR", None)
         setup_s = time.time() - started
         log_path = root / "nbgrader.log"
-        request = {"argv": ["autograde", name, "--student", student, "--force"], "cwd": str(root), "env": env,
-                   "log": str(log_path), "memory_bytes": limits["memory_bytes"], "file_bytes": limits["file_bytes"]}
+        request = {"call": "grader.submission:autograde_here", "cwd": str(root), "env": env, "log": str(log_path),
+                   "memory_bytes": limits["memory_bytes"], "file_bytes": limits["file_bytes"],
+                   "kwargs": {"root": str(root), "student": student, "structure": shared["structure"],
+                              "setup": _kernel_setup(shared, cap), "extension_s": task.get("extension_s")}}
         returncode, stopped = _ZYGOTE.autograde(request, max(1.0, deadline - time.time()) + limits["grace_s"])
         log_text = _tail(log_path)
         result = {"student": student, "assignment": name, "ok": False, "stopped": stopped, "log": log_text,
@@ -241,7 +284,7 @@ def grade_submission(task: dict, shared: dict) -> dict:
         if returncode != 0 or not all(_inside(workdir, nb) for nb in submitted):
             result["notes"].append(f"nbgrader autograde failed (exit code {returncode})")
             return result
-        result.update(_read_results(db_url, shared["structure"], student))
+        result.update(json.loads((root / "results.json").read_text()))
         keep = set(task["files"]) | set(shared["source_files"])
         result["files"] = {rel: (workdir / rel).read_bytes() for rel in sorted(keep) if _inside(workdir, rel)}
         result["notes"] += _notes(result["files"])

@@ -1,18 +1,20 @@
 """A process that has nbgrader imported and forks one child per submission to autograde it.
 
-Importing nbgrader takes seconds (it pulls in jupyter_server); paid once per
-submission, that was a third of grading a small notebook. This process pays it
-once: it reads one JSON request per line on stdin, forks, and the child
-becomes ``nbgrader autograde`` for that submission, in its own session, under
-its own limits, with its output in the request's log file. The parent answers
-``{"pid": ...}`` at once and ``{"exit": code}`` when the child ends. It is
-single-threaded, so forking it is safe (a Dask worker, with its threads, is
-not).
+Importing nbgrader takes seconds (it pulls in jupyter_server), and torch and
+helpers more; paid once per submission, that was a third of grading a small
+notebook. This process pays it once: it reads one JSON request per line on
+stdin, forks, and the child runs the request's function (one of ours, named
+``module:function``; for a submission ``grader.submission.autograde_here``,
+which runs ``nbgrader autograde``) in its own session, under its own limits,
+with its output in the request's log file. The parent answers ``{"pid": ...}``
+at once and ``{"exit": code}`` when the child ends. It starts no thread of its
+own, so forking it is safe (a Dask worker, with its threads, is not).
 
     ZygoteClient().autograde(request, timeout) -> (exit code, killed)
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import resource
@@ -25,7 +27,7 @@ import threading
 
 
 def _child(request: dict) -> None:
-    """Become `nbgrader autograde` for one submission; never returns."""
+    """Run ``request["call"]`` (``module:function``, ours) with ``request["kwargs"]``; exit with what it returns."""
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -43,10 +45,8 @@ def _child(request: dict) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         tempfile.tempdir = None
-        from nbgrader.apps.nbgraderapp import NbGraderApp
-
-        NbGraderApp.launch_instance(request["argv"])
-        code = 0
+        module, name = request["call"].split(":")
+        code = getattr(importlib.import_module(module), name)(**request["kwargs"])
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     except BaseException:  # noqa: BLE001 - a child must report, whatever broke
@@ -71,6 +71,7 @@ def warm_up() -> None:
 
 def serve() -> None:
     import nbgrader.apps.nbgraderapp  # noqa: F401 - the point of this process
+    import grader.submission  # noqa: F401 - what the children run
     import grader.execute  # noqa: F401 - the course config imports it in every child, and with it
     # grader.trusted, numpy and torch: each child runs its submission's tests in its own process
     warm_up()
@@ -115,7 +116,7 @@ class ZygoteClient:
         return json.loads(line)
 
     def autograde(self, request: dict, timeout: float) -> tuple[int, bool]:
-        """Run ``request`` (argv, cwd, env, log, memory_bytes, file_bytes); kill it after ``timeout`` s.
+        """Run ``request`` (call, kwargs, cwd, env, log, memory_bytes, file_bytes); kill it after ``timeout`` s.
 
         Returns the exit code and whether it had to be killed.
         """

@@ -75,6 +75,17 @@ def test_the_home_folder_is_capped(tmp_path):
     assert not any((tmp_path / "runtime" / "home").iterdir())
 
 
+@pytest.mark.parametrize("seeded", [True, False], ids=["seeded", "bare"])
+def test_a_seeded_home_spares_the_kernel_matplotlibs_font_scan(tmp_path, seeded):
+    """matplotlib says when it builds its font list: never with the seed, always in a bare home."""
+    program = "import logging\nlogging.basicConfig(level=logging.INFO)\nimport matplotlib.font_manager\n"
+    seed = {"home_seed": sandbox.seed_home(tmp_path / "seed")} if seeded else {}
+    proc = subprocess.run(_sandboxed(tmp_path, program, **seed), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert ("generated new fontManager" in proc.stderr) is not seeded, proc.stderr
+    assert not any((tmp_path / "runtime" / "home").iterdir())   # the copy lived in the sandbox's own home
+
+
 def _unprivileged() -> list[str]:
     """How this test runs a command as a user other than root: nothing to do, or setpriv to nobody."""
     if os.geteuid() != 0:
