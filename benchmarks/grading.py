@@ -4,14 +4,16 @@
 
 Makes a course with `gru-quiz` and `time-series` and N synthetic submissions
 of each (a third right, a third half right, a third the untouched student
-version), then grades the same submissions three ways in one run, each in a
-fresh copy of the course: plain serial ``nbgrader autograde`` (one process,
+version), then grades the same submissions three ways, each twice (in the order
+A B C C B A, so that a machine whose speed drifts favours none), each time in
+a fresh copy of the course: plain serial ``nbgrader autograde`` (one process,
 no sandbox), and ``rnn-course grade`` (bubblewrap, smoke mode) with a local
 Dask cluster of 1 and of 2 workers. It checks that the three give the same
 grades and reports submissions per minute and the ratios. The sandbox's own
 cost is measured apart, as the difference in a kernel's start, first import
 of torch and helpers, and shutdown with and without bubblewrap (median of
-repeated starts): that is what the sandbox adds to every notebook.
+repeated starts; both homes hold matplotlib's font list, as in grading): that
+is what the sandbox adds to every notebook.
 Writes results/grading-cpu.json and .md.
 """
 from __future__ import annotations
@@ -97,7 +99,10 @@ def kernel_round_trip(sandboxed: bool, repeats: int) -> list[float]:
             work.mkdir()
             env = sandbox.kernel_env(runtime / "home", {})
             readable = sandbox.python_dirs() + [sandbox.package_dir("helpers")]
-            argv = (sandbox.kernel_argv(work, runtime, [ROOT], readable, env) if sandboxed
+            seed = sandbox.seed_home(Path(tmp) / "seed")   # both homes start as grading starts them
+            if not sandboxed:
+                shutil.copytree(seed, runtime / "home", dirs_exist_ok=True)
+            argv = (sandbox.kernel_argv(work, runtime, [ROOT], readable, env, home_seed=seed) if sandboxed
                     else sandbox.plain_kernel_argv())
             spec = Path(tmp) / "jupyter" / "kernels" / "bench"
             spec.mkdir(parents=True)
@@ -138,23 +143,29 @@ def main() -> None:
             "rnn-course grade, 1 worker": [["rnn-course", "grade", *ASSIGNMENTS, "--workers", "1"]],
             "rnn-course grade, 2 workers": [["rnn-course", "grade", *ASSIGNMENTS, "--workers", "2"]],
         }
-        rows, seen = [], {}
-        for name, commands in runs.items():
-            root = Path(tmp) / name.replace(" ", "-").replace(",", "")
+        # Each way twice, in the order A B C C B A: a machine whose speed drifts during the
+        # run (this one's does, by up to a third within an hour) favours none of them.
+        order = [*runs, *reversed(runs)]
+        seconds_each, seen = {name: [] for name in runs}, {}
+        for turn, name in enumerate(order):
+            root = Path(tmp) / f"{turn}-{name.replace(' ', '-').replace(',', '')}"
             shutil.copytree(base, root)
             if name.startswith("serial"):   # the baseline: nbgrader's own steps (the course's config refuses them)
                 with open(root / "nbgrader_config.py", "a") as config:
                     config.write("\nfrom grader.plain_autograde import NBGRADER_STEPS\n"
                                  "c.Autograde.autograde_preprocessors = NBGRADER_STEPS\n")
-            seconds = sum(_run(command, root) for command in commands)
-            seen[name] = grades(root)
-            rows.append({"run": name, "seconds": round(seconds, 1),
-                         "submissions_per_minute": round(total / seconds * 60, 2)})
+            seconds = sum(_run(command, root) for command in runs[name])
+            seconds_each[name].append(round(seconds, 1))
+            seen[f"{name} ({turn})"] = grades(root)
+            shutil.rmtree(root)
             print(f"{name}: {seconds:.1f} s for {total} submissions", flush=True)
+        rows = [{"run": name, "seconds": round(sum(each), 1), "each_s": each,
+                 "submissions_per_minute": round(total * len(each) / sum(each) * 60, 2)}
+                for name, each in seconds_each.items()]
     serial = rows[0]["submissions_per_minute"]
     for row in rows:
         row["vs_serial"] = round(row["submissions_per_minute"] / serial, 2)
-    same = all(g == seen["serial nbgrader autograde"] for g in seen.values())
+    same = all(g == next(iter(seen.values())) for g in seen.values())
 
     plain, boxed = [], []
     for _ in range(args.repeats):  # alternated, so that neither gets the warmer machine
@@ -174,8 +185,10 @@ def main() -> None:
     (args.out / "grading-cpu.json").write_text(json.dumps(result, indent=1) + "\n")
     lines = [f"# Grading {total} submissions ({', '.join(ASSIGNMENTS)}, {args.per_assignment} each)", "",
              f"Machine: {result['machine']['cpu']}, {os.cpu_count()} cores. Same grades every way: {same}.", "",
-             "| run | seconds | submissions/min | vs serial |", "|---|---:|---:|---:|"]
-    lines += [f"| {r['run']} | {r['seconds']} | {r['submissions_per_minute']} | {r['vs_serial']}x |" for r in rows]
+             f"Each way graded the {total} submissions twice, in the order A B C C B A.", "",
+             "| run | seconds (both runs) | submissions/min | vs serial |", "|---|---:|---:|---:|"]
+    lines += [f"| {r['run']} | {r['seconds']} ({' + '.join(map(str, r['each_s']))}) | {r['submissions_per_minute']} | "
+              f"{r['vs_serial']}x |" for r in rows]
     lines += ["", f"Sandbox cost per notebook (kernel start + `import torch, helpers` + shutdown, median of "
                   f"{args.repeats}): {result['kernel_round_trip_s']['sandboxed_median']} s in bubblewrap against "
                   f"{result['kernel_round_trip_s']['plain_median']} s without: {overhead:+.3f} s.", ""]

@@ -11,8 +11,8 @@ One idea per module:
   notebooks where training is not the lesson;
 - ``sampling``: writing text with a character model; ``checkpoint``: saving it;
 - ``plots``; ``checks``: the notebooks' visible self-checks, one module per
-  assignment; ``grading``: what a notebook's first cell records so that
-  grading can tell when a library was tampered with.
+  assignment; ``grading``: the words a test uses to reach a notebook's objects
+  when it runs in the grader.
 
 Nothing here answers a graded exercise: the notebooks have students write
 those pieces, and the course goes on with the students' own code.
