@@ -10,7 +10,7 @@ bundle:
 	rnn-course bundle
 
 # Re-resolve requirements.lock, the versions the set-up installs and CI tests, for Linux, macOS
-# and Windows from pyproject.toml; commit it once the tests pass with it (README: "The lock").
+# and Windows from pyproject.toml; commit it once the tests pass with it (CONTRIBUTING.md: "The lock").
 lock:
 	uv pip compile pyproject.toml --extra dev --extra instructor --universal --python-version 3.11 \
 		--upgrade --custom-compile-command "make lock" --output-file requirements.lock

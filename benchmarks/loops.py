@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from helpers import _checks
+from helpers import _validate
 from helpers.chars import char_batch_count, split_train_val
 from helpers.checkpoint import save_checkpoint
 from helpers.loop import Batch, History, _device, eval_mode, evaluate
@@ -33,7 +33,7 @@ def _cosine(optimizer: torch.optim.Optimizer, steps: int, lr_end: float | None):
     if lr_end is None:
         return None
     return torch.optim.lr_scheduler.CosineAnnealingLR(
-        optimizer, T_max=steps, eta_min=_checks.positive_number("lr_end", lr_end))
+        optimizer, T_max=steps, eta_min=_validate.positive_number("lr_end", lr_end))
 
 
 def _update(model: nn.Module, optimizer: torch.optim.Optimizer, schedule: Any, loss: torch.Tensor,
@@ -103,8 +103,8 @@ def fit_char_rnn(
     detached; each batch is one-hot encoded on the CPU, as the notebook's
     ``prepare`` does with the student's numpy ``one_hot_encode``, then moved.
     """
-    _checks.positive_int("epochs", epochs)
-    _checks.positive_number("clip", clip)
+    _validate.positive_int("epochs", epochs)
+    _validate.positive_number("clip", clip)
     device = _device(model, device)
     n_chars = len(model.chars)
     stream = torch.as_tensor(ids, dtype=torch.long)
@@ -118,7 +118,7 @@ def fit_char_rnn(
     get_batches(train_ids, batch_size, seq_length)
     get_batches(val_ids, batch_size, seq_length)
     n_batches = char_batch_count(len(train_ids), batch_size, seq_length)
-    optimizer = torch.optim.Adam(model.parameters(), lr=_checks.positive_number("lr", lr))
+    optimizer = torch.optim.Adam(model.parameters(), lr=_validate.positive_number("lr", lr))
     schedule = _cosine(optimizer, epochs * n_batches, lr_end)
 
     def prepare(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -147,8 +147,8 @@ def fit_char_rnn(
 
 
 def _check_pair(logits: Any, labels: Any) -> None:
-    _checks.tensor("logits", logits)
-    _checks.tensor("labels", labels)
+    _validate.tensor("logits", logits)
+    _validate.tensor("labels", labels)
     if logits.shape != labels.shape:
         raise ValueError(
             f"logits and labels must have the same shape (batch,), got logits "
@@ -218,16 +218,16 @@ def fit_classifier(
     training (the gradient reaching the first words of a long review underflows
     into them, and x86 CPUs handle them many times slower), then switch back.
     """
-    _checks.model("model", model)
-    _checks.positive_int("epochs", epochs)
-    _checks.positive_number("clip", clip)
-    _checks.flag("flush_denormal", flush_denormal)
+    _validate.model("model", model)
+    _validate.positive_int("epochs", epochs)
+    _validate.positive_number("clip", clip)
+    _validate.flag("flush_denormal", flush_denormal)
     if lr_end is not None and not hasattr(train_loader, "__len__"):
         raise TypeError(f"lr_end needs a train_loader with a length (a DataLoader or a list), "
-                        f"got {_checks._show(train_loader)}")
+                        f"got {_validate._show(train_loader)}")
     device = torch.device(device) if device is not None else _device(model, None)
     model.to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=_checks.positive_number("lr", lr))
+    optimizer = torch.optim.Adam(model.parameters(), lr=_validate.positive_number("lr", lr))
     schedule = None if lr_end is None else _cosine(optimizer, epochs * len(train_loader), lr_end)
     flushing = (flush_denormal and device.type == "cpu" and not _denormals_flushed()
                 and torch.set_flush_denormal(True))
@@ -260,7 +260,7 @@ def test_classifier(model: nn.Module, loader: Any, device: torch.device | str | 
     (reviews) and ``confusion``: ``[[tn, fp], [fn, tp]]``, row = true label,
     column = the model's answer (logit > 0 is positive). Runs in eval mode.
     """
-    _checks.model("model", model)
+    _validate.model("model", model)
     device = _device(model, device)
     loss_sum = torch.zeros((), device=device)  # float32: MPS has no float64
     counts = torch.zeros(4, dtype=torch.long, device=device)

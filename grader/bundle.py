@@ -23,6 +23,8 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+from grader import INSTRUCTOR_PACKAGES
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "bundle_files"
 NAME = "rnn-course-student"
@@ -94,7 +96,7 @@ def _check_out_dir(out_dir: Path | str | None) -> Path:
     out = Path(out_dir).expanduser().resolve()
     if out.exists() and not out.is_dir():
         raise ValueError(f"out_dir must be a folder, but {out} is a file")
-    for source in ("helpers", "notebooks", "data", "reference", "grader"):
+    for source in ("helpers", "notebooks", "data", *INSTRUCTOR_PACKAGES):
         if out.is_relative_to(ROOT / source):
             raise ValueError(f"out_dir must not lie inside the repository's {source}/ folder, got {out}")
     return out

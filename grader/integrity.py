@@ -21,6 +21,8 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
+from grader import INSTRUCTOR_PACKAGES
+
 RELEASE_DIRECTORY = "notebooks"   # c.CourseDirectory.release_directory in nbgrader_config.py
 FIRST_CELL = "setup"   # grade_id of each notebook's locked first cell (the grader's too: grader.execute)
 COLUMNS = ("student", "assignment", "notebook", "cell", "line", "reason")
@@ -28,7 +30,7 @@ INSTRUCTOR, MACHINERY, INTERPRETER, SYSTEM = (
     "instructor-only code", "the import machinery", "interpreter internals", "process, network or native access")
 # Top-level modules a submission has no business importing, by what they open up.
 MODULES: dict[str, str] = {
-    **dict.fromkeys(("reference", "grader", "tests", "benchmarks", "solutions"), INSTRUCTOR),
+    **dict.fromkeys((*INSTRUCTOR_PACKAGES, "tests", "benchmarks", "solutions"), INSTRUCTOR),
     **dict.fromkeys(("importlib", "imp", "runpy", "pkgutil", "zipimport"), MACHINERY),
     **dict.fromkeys(("gc", "inspect", "signal"), INTERPRETER),
     **dict.fromkeys(("subprocess", "ctypes", "cffi", "sqlite3", "socket", "http", "urllib", "requests",

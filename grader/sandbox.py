@@ -25,6 +25,8 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
+from grader import INSTRUCTOR_PACKAGES
+
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap), "
                 "or pass --no-sandbox to grade without it (each submission still gets its own throw-away folder)")
 NAMESPACE_HINT = ("allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1; on Ubuntu 24.04 "
@@ -97,7 +99,7 @@ def package_dir(name: str) -> Path:
 
 def instructor_dirs() -> list[Path]:
     """The instructor-only packages, and the whole checkout when it is an editable install (solutions/ lie there)."""
-    packages = [package_dir("reference"), package_dir("grader")]
+    packages = [package_dir(name) for name in INSTRUCTOR_PACKAGES]
     checkout = packages[0].parent
     return packages + [checkout] if (checkout / "pyproject.toml").is_file() and (checkout / "solutions").is_dir() else packages
 

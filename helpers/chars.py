@@ -13,7 +13,7 @@ from typing import Any, Iterable, TypeVar
 import numpy as np
 import torch
 
-from . import _checks
+from . import _validate
 
 
 def _describe_chars(chars: Iterable[str], limit: int = 10) -> str:
@@ -45,7 +45,7 @@ class CharVocab:
         if not isinstance(chars, Iterable):
             raise TypeError(
                 f"chars must be a string or a sequence of single characters, "
-                f"got {_checks._show(chars)}"
+                f"got {_validate._show(chars)}"
             )
         chars = tuple(chars)
         if not chars:
@@ -123,7 +123,7 @@ class CharVocab:
 
 def _check_text(name: str, text: Any, *, allow_empty: bool = False) -> str:
     if not isinstance(text, str):
-        raise TypeError(f"{name} must be a str, got {_checks._show(text)}")
+        raise TypeError(f"{name} must be a str, got {_validate._show(text)}")
     if not text and not allow_empty:
         raise ValueError(f"{name} must not be empty, got ''")
     return text
@@ -132,7 +132,7 @@ def _check_text(name: str, text: Any, *, allow_empty: bool = False) -> str:
 def _id_list(name: str, ids: Any) -> list[int]:
     if isinstance(ids, torch.Tensor):
         if ids.dim() != 1 or ids.is_floating_point() or ids.dtype == torch.bool:
-            raise TypeError(f"{name} must be a 1-D tensor of integer ids, got {_checks._show(ids)}")
+            raise TypeError(f"{name} must be a 1-D tensor of integer ids, got {_validate._show(ids)}")
         return ids.tolist()
     if isinstance(ids, np.ndarray):
         if ids.ndim != 1 or ids.dtype.kind not in "iu":
@@ -143,10 +143,10 @@ def _id_list(name: str, ids: Any) -> list[int]:
         return ids.tolist()
     if isinstance(ids, (list, tuple)):
         if not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in ids):
-            raise TypeError(f"{name} must hold ints only, got {_checks._show(ids)}")
+            raise TypeError(f"{name} must hold ints only, got {_validate._show(ids)}")
         return [int(i) for i in ids]
     raise TypeError(
-        f"{name} must be a 1-D numpy array, tensor or list of ints, got {_checks._show(ids)}"
+        f"{name} must be a 1-D numpy array, tensor or list of ints, got {_validate._show(ids)}"
     )
 
 
@@ -179,8 +179,8 @@ def char_batch_count(n_chars: int, batch_size: int, seq_length: int) -> int:
     Each batch uses ``batch_size * seq_length`` characters and one more is kept
     so the last input has a real target: ``(n_chars - 1) // (batch_size * seq_length)``.
     """
-    _checks.count("n_chars", n_chars)
-    per_batch = _checks.positive_int("batch_size", batch_size) * _checks.positive_int(
+    _validate.count("n_chars", n_chars)
+    per_batch = _validate.positive_int("batch_size", batch_size) * _validate.positive_int(
         "seq_length", seq_length
     )
     return max(n_chars - 1, 0) // per_batch
@@ -198,8 +198,8 @@ def split_train_val(arr: Splittable, val_frac: float = 0.1) -> tuple[Splittable,
             raise ValueError(f"arr must be 1-D, got shape {tuple(arr.shape)}")
     elif not isinstance(arr, str):
         raise TypeError(
-            f"arr must be a 1-D numpy array, tensor or str, got {_checks._show(arr)}"
+            f"arr must be a 1-D numpy array, tensor or str, got {_validate._show(arr)}"
         )
     n = len(arr)
-    n_val = _checks.split_count(n, val_frac, f"arr of length {n} is too short", "items")
+    n_val = _validate.split_count(n, val_frac, f"arr of length {n} is too short", "items")
     return arr[: n - n_val], arr[n - n_val :]

@@ -34,7 +34,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from . import _checks
+from . import _validate
 from .device import get_device
 from .chars import vocab_of
 
@@ -49,7 +49,7 @@ def model_hparams(model: nn.Module) -> dict[str, Any]:
     hparams = getattr(model, "hparams", None)
     if hparams is not None:
         if not isinstance(hparams, dict) or not all(isinstance(k, str) for k in hparams):
-            raise TypeError(f"model.hparams must be a dict with str keys, got {_checks._show(hparams)}")
+            raise TypeError(f"model.hparams must be a dict with str keys, got {_validate._show(hparams)}")
         return dict(hparams)
     kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     params = inspect.signature(type(model).__init__).parameters.values()
@@ -83,7 +83,7 @@ def _check_plain(name: str, value: Any) -> None:
 
 def _check_path(path: Any) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or pathlib.Path, got {_checks._show(path)}")
+        raise TypeError(f"path must be a str or pathlib.Path, got {_validate._show(path)}")
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"path must name a file, got the folder {str(path)!r}")
@@ -115,7 +115,7 @@ def save_checkpoint(path: PathLike, model: nn.Module, **extra: Any) -> Path:
     """
     path = _check_path(path)
     if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {_checks._show(model)}")
+        raise TypeError(f"model must be a torch.nn.Module, got {_validate._show(model)}")
     chars = "".join(vocab_of(model).chars)
     hparams = model_hparams(model)
     _check_plain("hparams", hparams)
@@ -138,7 +138,7 @@ def _resolve_device(device: torch.device | str | None) -> torch.device:
     if device is None:
         return get_device()
     if not isinstance(device, (str, torch.device)):
-        raise TypeError(f"device must be a str such as 'cpu' or a torch.device, got {_checks._show(device)}")
+        raise TypeError(f"device must be a str such as 'cpu' or a torch.device, got {_validate._show(device)}")
     return get_device(str(device))
 
 
@@ -172,7 +172,7 @@ def load_checkpoint(
     ``sample``; ``read_checkpoint(path)["extra"]`` holds the saved extras.
     """
     if not (isinstance(model_cls, type) and issubclass(model_cls, nn.Module)):
-        raise TypeError(f"model_cls must be an nn.Module class, got {_checks._show(model_cls)}")
+        raise TypeError(f"model_cls must be an nn.Module class, got {_validate._show(model_cls)}")
     device = _resolve_device(device)
     payload = read_checkpoint(path, device)
     model = model_cls(tuple(payload["chars"]), **payload["hparams"])

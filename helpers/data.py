@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-from . import _checks
+from . import _validate
 
 DIR_ENV_VAR = "RNN_DATA_DIR"
 URL_ENV_VAR = "RNN_DATA_URL"
@@ -124,8 +124,8 @@ def _folder_note() -> str:
 
 def _entry(name: Any) -> Dataset:
     if not isinstance(name, str):
-        raise TypeError(f"name must be a dataset name (str), got {_checks._show(name)}")
-    _checks.one_of("name", name, sorted(REGISTRY))
+        raise TypeError(f"name must be a dataset name (str), got {_validate._show(name)}")
+    _validate.one_of("name", name, sorted(REGISTRY))
     return REGISTRY[name]
 
 
@@ -134,7 +134,7 @@ def _base_url(base_url: Any) -> str | None:
         return os.environ.get(URL_ENV_VAR, "").strip() or None
     if not isinstance(base_url, str):
         raise TypeError(f"base_url must be a str such as 'http://host/folder', "
-                        f"got {_checks._show(base_url)}")
+                        f"got {_validate._show(base_url)}")
     if not base_url.strip():
         raise ValueError("base_url must not be empty; pass None to use the upstream URL")
     return base_url.strip()
@@ -246,9 +246,9 @@ def fetch(
     """
     entry = _entry(name)
     url = dataset_url(name, base_url)
-    _checks.flag("download", download)
-    _checks.flag("progress", progress)
-    _checks.positive_number("timeout", timeout)
+    _validate.flag("download", download)
+    _validate.flag("progress", progress)
+    _validate.positive_number("timeout", timeout)
     folder = data_dir()
     paths = {f: folder / f for f in entry.files}
     if all(p.is_file() for p in paths.values()):
@@ -309,7 +309,7 @@ def strip_gutenberg(text: str) -> str:
     Project Gutenberg ...`` line on, then strips surrounding whitespace.
     """
     if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {_checks._show(text)}")
+        raise TypeError(f"text must be a str, got {_validate._show(text)}")
     text = _normalise(text)
     start = _START.search(text)
     if start:
@@ -373,7 +373,7 @@ _IMDB_MEMBER = re.compile(r"^(?:\./)?aclImdb/(train|test)/(pos|neg)/([^/]+\.txt)
 
 def imdb_file_names(split: str) -> tuple[str, str, str]:
     """The cached files of one IMDB split: ``(reviews, labels, sources)`` file names."""
-    _checks.one_of("split", split, IMDB_SPLITS)
+    _validate.one_of("split", split, IMDB_SPLITS)
     return (f"aclImdb_{split}_reviews.txt", f"aclImdb_{split}_labels.txt",
             f"aclImdb_{split}_sources.txt")
 
@@ -473,7 +473,7 @@ def load_imdb(
     ``labels[i]`` is 1 for positive and 0 for negative. Downloads and converts
     ``aclImdb_v1.tar.gz`` (about 84 MB) the first time.
     """
-    _checks.one_of("split", split, IMDB_SPLITS)
+    _validate.one_of("split", split, IMDB_SPLITS)
     paths = fetch("imdb", base_url=base_url, download=download)
     reviews_name, labels_name, sources_name = imdb_file_names(split)
     reviews = _read_lines(paths[reviews_name])

@@ -19,7 +19,7 @@ import re
 import numpy as np
 import torch
 
-from . import _checks
+from . import _validate
 
 ENV_VAR = "RNN_DEVICE"
 
@@ -91,7 +91,7 @@ def get_device(name: str | None = None) -> torch.device:
 
 def seed_everything(seed: int = 0) -> int:
     """Seed Python, NumPy and torch (all CUDA devices too); return the seed."""
-    _checks.seed(seed)
+    _validate.seed(seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device

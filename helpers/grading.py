@@ -1,8 +1,7 @@
 """The words a test uses to reach a notebook's objects: ``keep``, ``fetch``, ``in_kernel``, ``define_in_kernel``.
 
 When a notebook is graded, its test cells run in the grader's own process and
-the notebook's objects stay in the student's kernel (README: "Writing tests
-that run in the grader"). A test, or a visible check, that needs an object to
+the notebook's objects stay in the student's kernel. A test, or a visible check, that needs an object to
 stay there says so with these. Run in the notebook's own kernel (a student's
 check, nbval), they do nothing special: the objects are right here.
 """

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from . import _checks
+from . import _validate
 
 Hidden = Union[None, torch.Tensor, tuple]
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -35,7 +35,7 @@ def detach_hidden(hidden: Hidden) -> Hidden:
         return hidden.detach()
     if isinstance(hidden, tuple):
         return tuple(detach_hidden(h) for h in hidden)
-    raise TypeError(f"hidden must be None, a tensor or a tuple of tensors, got {_checks._show(hidden)}")
+    raise TypeError(f"hidden must be None, a tensor or a tuple of tensors, got {_validate._show(hidden)}")
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -99,7 +99,7 @@ def evaluate(
     gradients; the model's previous mode is restored afterwards. Returns
     ``{"loss": ..., name: ...}`` as floats.
     """
-    _checks.model("model", model)
+    _validate.model("model", model)
     _check_loss_fn(loss_fn)
     device = _device(model, device)
     # float32 sums on the model's device: Apple MPS has no float64
@@ -155,7 +155,7 @@ class History:
         loop knows when to keep the weights.
         """
         if isinstance(step_losses, (str, bytes)) or not isinstance(step_losses, Iterable):
-            raise TypeError(f"step_losses must be a list of the epoch's losses, got {_checks._show(step_losses)}")
+            raise TypeError(f"step_losses must be a list of the epoch's losses, got {_validate._show(step_losses)}")
         losses = list(step_losses)
         if not losses:
             raise ValueError("step_losses must hold the epoch's losses, got none")
@@ -165,7 +165,7 @@ class History:
         else:
             steps = [float(loss) for loss in losses]
         if val is not None and "loss" not in val:
-            raise ValueError(f"val must hold the validation loss under 'loss', got {_checks._show(val)}")
+            raise ValueError(f"val must hold the validation loss under 'loss', got {_validate._show(val)}")
         self.step_loss += steps
         self.train_loss.append(sum(steps) / len(steps))
         for into, scores in ((self.val, val), (self.train, train)):
@@ -183,7 +183,7 @@ class History:
 def _check_loss_fn(loss_fn: Any) -> None:
     if isinstance(loss_fn, type) or not callable(loss_fn):
         raise TypeError(f"loss_fn must be a function or a loss object such as nn.MSELoss(), "
-                        f"got {_checks._show(loss_fn)}")
+                        f"got {_validate._show(loss_fn)}")
 
 
 def fit(
@@ -222,18 +222,18 @@ def fit(
     Ctrl-C stops training without losing it: the history keeps what finished
     (``history.interrupted``), ``restore_best`` still applies, and a line says so.
     """
-    _checks.positive_int("epochs", epochs)
-    _checks.model("model", model)
+    _validate.positive_int("epochs", epochs)
+    _validate.model("model", model)
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim optimizer such as "
-                        f"torch.optim.Adam(model.parameters()), got {_checks._show(optimizer)}")
+                        f"torch.optim.Adam(model.parameters()), got {_validate._show(optimizer)}")
     _check_loss_fn(loss_fn)
     if isinstance(step, type) or not callable(step):
         raise TypeError(f"step must be a function step(model, optimizer, loss_fn, x, y, hidden, clip) -> "
                         f"(loss, hidden), such as the train_step of the time-series notebook, "
-                        f"got {_checks._show(step)}")
+                        f"got {_validate._show(step)}")
     if clip is not None:  # a negative max norm would flip every gradient
-        _checks.positive_number("clip", clip)
+        _validate.positive_number("clip", clip)
     if restore_best and val_data is None:
         raise ValueError("restore_best=True needs val_data to choose the best epoch")
     device = _device(model, device)
@@ -286,8 +286,8 @@ def fit(
 def _checked(result: Any) -> tuple[torch.Tensor, Hidden]:
     """A ``step``'s ``(loss, hidden)``, checked; the loss detached so no graph outlives its step."""
     if not (isinstance(result, tuple) and len(result) == 2):
-        raise TypeError(f"step must return (loss, hidden), got {_checks._show(result)}")
+        raise TypeError(f"step must return (loss, hidden), got {_validate._show(result)}")
     loss, hidden = result
     if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
-        raise TypeError(f"step must return the loss as a 0-d tensor (not loss.item()), got {_checks._show(loss)}")
+        raise TypeError(f"step must return the loss as a 0-d tensor (not loss.item()), got {_validate._show(loss)}")
     return loss.detach(), hidden

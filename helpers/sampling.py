@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import _checks
+from . import _validate
 from .chars import CharVocab, vocab_of
 from .loop import eval_mode, model_device
 
@@ -38,14 +38,14 @@ def _resolve_vocab(model: nn.Module, vocab: CharVocab | None) -> CharVocab:
     if vocab is None:
         return vocab_of(model)
     if not isinstance(vocab, CharVocab):
-        raise TypeError(f"vocab must be a helpers CharVocab or None, got {_checks._show(vocab)}")
+        raise TypeError(f"vocab must be a helpers CharVocab or None, got {_validate._show(vocab)}")
     return vocab
 
 
 def _check_top_k(top_k: Any, n_chars: int) -> int | None:
     if top_k is None:
         return None
-    _checks.positive_int("top_k", top_k)
+    _validate.positive_int("top_k", top_k)
     if top_k > n_chars:
         raise ValueError(
             f"top_k must be at most the vocabulary size {n_chars}, got {top_k}"
@@ -63,7 +63,7 @@ def _make_generator(generator: GeneratorLike) -> torch.Generator | None:
         return generator
     if isinstance(generator, bool) or not isinstance(generator, int):
         raise TypeError(
-            f"generator must be None, an int seed or a torch.Generator, got {_checks._show(generator)}"
+            f"generator must be None, an int seed or a torch.Generator, got {_validate._show(generator)}"
         )
     return torch.Generator().manual_seed(generator)
 
@@ -77,9 +77,9 @@ def next_char_probs(
     softmax of ``logits / temperature``, with all but the ``top_k`` likeliest
     characters set to 0 when ``top_k`` is given.
     """
-    _checks.tensor("logits", logits, ndim=1, floating=True)
+    _validate.tensor("logits", logits, ndim=1, floating=True)
     _check_top_k(top_k, logits.shape[0])
-    temperature = _checks.positive_number("temperature", temperature)
+    temperature = _validate.positive_number("temperature", temperature)
     probs = torch.softmax(logits.detach().cpu().double() / temperature, dim=0)
     if top_k is not None:
         keep = torch.topk(probs, top_k).indices
@@ -101,7 +101,7 @@ def _forward_last(
     if not isinstance(logits, torch.Tensor) or logits.shape[-1] != n_chars:
         raise ValueError(
             f"model output must end in the vocabulary size {n_chars} (logits of shape "
-            f"(batch * seq, n_chars)), got {_checks._show(logits)}"
+            f"(batch * seq, n_chars)), got {_validate._show(logits)}"
         )
     return logits.reshape(-1, n_chars)[-1], hidden
 
@@ -137,12 +137,12 @@ def sample(
     seed. Runs without gradients, in eval mode (the previous mode is restored,
     even on error), with every tensor on the model's device.
     """
-    _checks.model("model", model)
-    size = _checks.count("size", size)
+    _validate.model("model", model)
+    size = _validate.count("size", size)
     vocab = _resolve_vocab(model, vocab)
     prime_ids = vocab.encode(prime, name="prime")
     _check_top_k(top_k, len(vocab))
-    _checks.positive_number("temperature", temperature)
+    _validate.positive_number("temperature", temperature)
     generator = _make_generator(generator)
     device = model_device(model)
     out = list(prime)

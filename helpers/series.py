@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from . import _checks
+from . import _validate
 
 
 def sine_wave(n_points: int, *, start: float = 0.0, step: float = 0.1) -> torch.Tensor:
@@ -16,8 +16,8 @@ def sine_wave(n_points: int, *, start: float = 0.0, step: float = 0.1) -> torch.
 
     Returns a float32 tensor of shape ``(n_points,)``.
     """
-    _checks.positive_int("n_points", n_points)
-    if not math.isfinite(_checks.positive_number("step", step)):
+    _validate.positive_int("n_points", n_points)
+    if not math.isfinite(_validate.positive_number("step", step)):
         raise ValueError(f"step must be a finite positive number, got {step!r}")
     if isinstance(start, bool) or not isinstance(start, (int, float)):
         raise TypeError(f"start must be a finite number, got {start!r} ({type(start).__name__})")
@@ -45,8 +45,8 @@ def sine_windows(
     Returns a list of ``n_windows`` pairs, each tensor of shape
     ``(1, seq_length, 1)`` (batch of one, one feature).
     """
-    _checks.positive_int("n_windows", n_windows)
-    _checks.positive_int("seq_length", seq_length)
+    _validate.positive_int("n_windows", n_windows)
+    _validate.positive_int("seq_length", seq_length)
     wave = sine_wave(n_windows * seq_length + 1, start=start, step=step)
     windows = []
     for k in range(n_windows):

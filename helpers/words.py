@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from . import _checks
+from . import _validate
 
 PAD_ID = 0
 UNK_ID = 1
@@ -58,7 +58,7 @@ def tokenize(review: str) -> list[str]:
     ``review``: a str. Returns a list of non-empty str.
     """
     if not isinstance(review, str):
-        raise TypeError(f"review must be a str, got {_checks._show(review)}")
+        raise TypeError(f"review must be a str, got {_validate._show(review)}")
     text = _LINE_BREAK.sub(" ", review).lower()
     return _WORD.findall(_APOSTROPHES.sub("", text))
 
@@ -74,7 +74,7 @@ def _binary_labels(name: str, labels: Any) -> np.ndarray:
             raise ValueError(f"{name} must be 1-D, one 0/1 label per review") from None
     else:
         raise TypeError(
-            f"{name} must be a list, numpy array or tensor of 0/1 labels, got {_checks._show(labels)}"
+            f"{name} must be a list, numpy array or tensor of 0/1 labels, got {_validate._show(labels)}"
         )
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, one 0/1 label per review, got shape {arr.shape}")
@@ -105,12 +105,12 @@ def _feature_rows(name: str, features: Any) -> torch.Tensor:
         tensor = torch.from_numpy(np.ascontiguousarray(features, dtype=np.int64))
     elif isinstance(features, torch.Tensor):
         if features.is_floating_point() or features.is_complex() or features.dtype == torch.bool:
-            raise TypeError(f"{name} must hold integer word ids, got {_checks._show(features)}")
+            raise TypeError(f"{name} must hold integer word ids, got {_validate._show(features)}")
         tensor = features.detach().to("cpu", torch.int64)
     else:
         raise TypeError(
             f"{name} must be a 2-D numpy array or tensor of word ids "
-            f"(pad_features(...)), got {_checks._show(features)}"
+            f"(pad_features(...)), got {_validate._show(features)}"
         )
     if tensor.dim() != 2:
         raise ValueError(
@@ -139,9 +139,9 @@ def stratified_split(
     ``0 .. n-1``.
     """
     y = _binary_labels("labels", labels)
-    _checks.seed(seed)
+    _validate.seed(seed)
     n = len(y)
-    n_val = _checks.split_count(n, val_frac, f"labels has {n} examples, too few", "examples")
+    n_val = _validate.split_count(n, val_frac, f"labels has {n} examples, too few", "examples")
     groups = [np.flatnonzero(y == label) for label in (0.0, 1.0)]
     shares = [n_val * len(g) / n for g in groups]
     quotas = [int(s) for s in shares]
@@ -176,14 +176,14 @@ class LengthBatches(torch.utils.data.Sampler):
         if self.lengths.dim() != 1 or self.lengths.is_floating_point():
             raise ValueError(f"lengths must be a 1-D tensor of ints, one per review, got shape "
                              f"{tuple(self.lengths.shape)} of {self.lengths.dtype}")
-        self.batch_size = _checks.positive_int("batch_size", batch_size)
-        if _checks.flag("shuffle", shuffle) and not isinstance(generator, torch.Generator):
+        self.batch_size = _validate.positive_int("batch_size", batch_size)
+        if _validate.flag("shuffle", shuffle) and not isinstance(generator, torch.Generator):
             # its own generator: shuffling must not draw from (and shift) torch's global one
             raise TypeError(f"generator must be a torch.Generator when shuffle is True, got "
-                            f"{_checks._show(generator)}")
+                            f"{_validate._show(generator)}")
         self.shuffle = shuffle
         self.generator = generator
-        self.pool = _checks.positive_int("pool", pool) * self.batch_size
+        self.pool = _validate.positive_int("pool", pool) * self.batch_size
 
     def __len__(self) -> int:
         return -(-len(self.lengths) // self.batch_size)
@@ -242,10 +242,10 @@ def review_loader(features: Any, labels: Any, batch_size: int, *, shuffle: bool 
     plain batches of full ``seq_length`` rows in the given (or a shuffled) order.
     ``shuffle``: a new order every pass, drawn from a generator seeded with ``seed``.
     """
-    _checks.positive_int("batch_size", batch_size)
-    _checks.seed(seed)
-    _checks.flag("shuffle", shuffle)
-    _checks.flag("by_length", by_length)
+    _validate.positive_int("batch_size", batch_size)
+    _validate.seed(seed)
+    _validate.flag("shuffle", shuffle)
+    _validate.flag("by_length", by_length)
     x = _feature_rows("features", features)
     y = _binary_labels("labels", labels)
     if len(x) != len(y):
@@ -289,8 +289,8 @@ def review_loaders(
     No lengths are returned: with left padding the last column is always each
     review's last word, so nothing needs packing.
     """
-    _checks.positive_int("batch_size", batch_size)
-    _checks.flag("by_length", by_length)
+    _validate.positive_int("batch_size", batch_size)
+    _validate.flag("by_length", by_length)
     x_train = _feature_rows("train_features", train_features)
     y_train = _binary_labels("train_labels", train_labels)
     x_test = _feature_rows("test_features", test_features)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from helpers import _checks
+from helpers import _validate
 from helpers.chars import CharVocab, char_batch_count
 
 IntArray = Union[np.ndarray, torch.Tensor]
@@ -39,14 +39,14 @@ def one_hot_encode(arr: IntArray, n_labels: int) -> IntArray:
     GPU wait at every batch): check ids on the CPU first if in doubt.
     ``out[..., k]`` is 1 where ``arr == k`` and 0 elsewhere.
     """
-    _checks.positive_int("n_labels", n_labels)
+    _validate.positive_int("n_labels", n_labels)
     if isinstance(arr, torch.Tensor):
         return _one_hot_tensor(arr, n_labels)
     if isinstance(arr, np.ndarray):
         return _one_hot_numpy(arr, n_labels)
     raise TypeError(
         f"arr must be a numpy array or a torch tensor of integer ids, got "
-        f"{_checks._show(arr)}; wrap a list with np.array(...)"
+        f"{_validate._show(arr)}; wrap a list with np.array(...)"
     )
 
 
@@ -66,7 +66,7 @@ def _one_hot_numpy(arr: np.ndarray, n_labels: int) -> np.ndarray:
 def _one_hot_tensor(arr: torch.Tensor, n_labels: int) -> torch.Tensor:
     if arr.is_floating_point() or arr.is_complex() or arr.dtype == torch.bool:
         raise TypeError(
-            f"arr must hold integer ids, got {_checks._show(arr)}; call .long() on it"
+            f"arr must hold integer ids, got {_validate._show(arr)}; call .long() on it"
         )
     # Reading the range back to the host would stall a GPU at every batch, so
     # on CUDA the check is left to scatter_'s device-side assert (as torch's own
@@ -82,7 +82,7 @@ def _id_stream_length(name: str, arr: object) -> int:
     """Length of a 1-D integer numpy array or tensor; raise naming ``name`` otherwise."""
     if isinstance(arr, torch.Tensor):
         if arr.is_floating_point() or arr.is_complex() or arr.dtype == torch.bool:
-            raise TypeError(f"{name} must hold integer ids, got {_checks._show(arr)}")
+            raise TypeError(f"{name} must hold integer ids, got {_validate._show(arr)}")
         shape = tuple(arr.shape)
     elif isinstance(arr, np.ndarray):
         if arr.dtype.kind not in "iu":
@@ -91,7 +91,7 @@ def _id_stream_length(name: str, arr: object) -> int:
     else:
         raise TypeError(
             f"{name} must be a 1-D numpy array or tensor of character ids "
-            f"(e.g. vocab.encode(text)), got {_checks._show(arr)}"
+            f"(e.g. vocab.encode(text)), got {_validate._show(arr)}"
         )
     if len(shape) != 1:
         raise ValueError(f"{name} must be 1-D (one long stream of ids), got shape {shape}")
@@ -161,8 +161,8 @@ class CharRNN(nn.Module):
                  drop_prob: float = 0.5) -> None:
         super().__init__()
         self.chars = CharVocab(chars).chars  # checks: single characters, no repeats
-        self.n_hidden = _checks.positive_int("n_hidden", n_hidden)
-        self.n_layers = _checks.positive_int("n_layers", n_layers)
+        self.n_hidden = _validate.positive_int("n_hidden", n_hidden)
+        self.n_layers = _validate.positive_int("n_layers", n_layers)
         if isinstance(drop_prob, bool) or not isinstance(drop_prob, (int, float)):
             raise TypeError(f"drop_prob must be a number in [0, 1), got {drop_prob!r}")
         if not 0 <= drop_prob < 1:
@@ -182,7 +182,7 @@ class CharRNN(nn.Module):
                 f"x must be one-hot vectors (float, shape (batch, seq, {len(self.chars)})), got "
                 f"integer ids of shape {tuple(x.shape)}; encode them with one_hot_encode(x, {len(self.chars)})"
             )
-        _checks.tensor("x", x, ndim=3, floating=True, last_dim=len(self.chars))
+        _validate.tensor("x", x, ndim=3, floating=True, last_dim=len(self.chars))
         out, hidden = self.lstm(x, hidden)
         out = self.dropout(out)
         # (batch, seq, n_hidden) -> (batch * seq, n_hidden); view needs contiguous memory.
@@ -191,7 +191,7 @@ class CharRNN(nn.Module):
 
     def init_hidden(self, batch_size: int):
         """Zero ``(h, c)``, each ``(n_layers, batch_size, n_hidden)``, on the model's device."""
-        _checks.positive_int("batch_size", batch_size)
+        _validate.positive_int("batch_size", batch_size)
         weight = self.fc.weight
         shape = (self.n_layers, batch_size, self.n_hidden)
         return weight.new_zeros(shape), weight.new_zeros(shape)

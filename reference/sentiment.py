@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from helpers import _checks
+from helpers import _validate
 from helpers.chars import _id_list
 from helpers.loop import _device
 from helpers.words import PAD_ID, PAD_TOKEN, UNK_ID, UNK_TOKEN, tokenize
@@ -22,14 +22,14 @@ def _check_tokens(name: str, tokens: Any) -> list[str] | tuple[str, ...]:
     """``tokens`` must be a list or tuple of str (one tokenized review)."""
     if isinstance(tokens, str):
         raise TypeError(
-            f"{name} must be a list of words, got a str ({_checks._show(tokens)}); "
+            f"{name} must be a list of words, got a str ({_validate._show(tokens)}); "
             "split it with tokenize(review) first"
         )
     if not isinstance(tokens, (list, tuple)):
-        raise TypeError(f"{name} must be a list of words (str), got {_checks._show(tokens)}")
+        raise TypeError(f"{name} must be a list of words (str), got {_validate._show(tokens)}")
     for i, token in enumerate(tokens):
         if not isinstance(token, str):
-            raise TypeError(f"{name}[{i}] must be a str (a word), got {_checks._show(token)}")
+            raise TypeError(f"{name}[{i}] must be a str (a word), got {_validate._show(token)}")
     return tokens
 
 
@@ -50,12 +50,12 @@ class WordVocab:
     def __init__(self, words: Iterable[str]) -> None:
         if isinstance(words, str) or not isinstance(words, Iterable):
             raise TypeError(
-                f"words must be a list or tuple of str, got {_checks._show(words)}"
+                f"words must be a list or tuple of str, got {_validate._show(words)}"
             )
         words = tuple(words)
         for i, word in enumerate(words):
             if not isinstance(word, str):
-                raise TypeError(f"words[{i}] must be a str, got {_checks._show(word)}")
+                raise TypeError(f"words[{i}] must be a str, got {_validate._show(word)}")
             if not word:
                 raise ValueError(f"words[{i}] must be a non-empty str, got ''")
             if word in (PAD_TOKEN, UNK_TOKEN):
@@ -90,13 +90,13 @@ class WordVocab:
         ``max_words``: keep at most this many words (the most frequent), so
         ``len(vocab) <= max_words + 2``. Rarer words will encode as ``1``.
         """
-        _checks.positive_int("min_freq", min_freq)
+        _validate.positive_int("min_freq", min_freq)
         if max_words is not None:
-            _checks.positive_int("max_words", max_words)
+            _validate.positive_int("max_words", max_words)
         if isinstance(tokenized_reviews, str) or not isinstance(tokenized_reviews, Iterable):
             raise TypeError(
                 "tokenized_reviews must be a list of reviews, each a list of words, "
-                f"got {_checks._show(tokenized_reviews)}"
+                f"got {_validate._show(tokenized_reviews)}"
             )
         counts: Counter[str] = Counter()
         n_reviews = 0
@@ -104,11 +104,11 @@ class WordVocab:
             if isinstance(tokens, str):
                 raise TypeError(
                     f"tokenized_reviews[{i}] must be a list of words, got a str "
-                    f"({_checks._show(tokens)}); pass [tokenize(r) for r in reviews]"
+                    f"({_validate._show(tokens)}); pass [tokenize(r) for r in reviews]"
                 )
             if not isinstance(tokens, (list, tuple)):
                 raise TypeError(
-                    f"tokenized_reviews[{i}] must be a list of words, got {_checks._show(tokens)}"
+                    f"tokenized_reviews[{i}] must be a list of words, got {_validate._show(tokens)}"
                 )
             try:
                 counts.update(tokens)
@@ -119,7 +119,7 @@ class WordVocab:
         bad = next((w for w in counts if not isinstance(w, str) or not w), None)
         if bad is not None:
             raise TypeError(
-                f"tokenized_reviews must hold non-empty str words only, got {_checks._show(bad)}"
+                f"tokenized_reviews must hold non-empty str words only, got {_validate._show(bad)}"
             )
         if n_reviews == 0:
             raise ValueError("tokenized_reviews must hold at least one review, got none")
@@ -179,12 +179,12 @@ def _review_ids(name: str, row: Any) -> np.ndarray:
     """One encoded review as a 1-D int64 array, checked."""
     if isinstance(row, str):
         raise TypeError(
-            f"{name} must be a list of word ids, got a str ({_checks._show(row)}); "
+            f"{name} must be a list of word ids, got a str ({_validate._show(row)}); "
             "encode the review with vocab.encode(tokenize(review))"
         )
     if isinstance(row, torch.Tensor):
         if row.is_floating_point() or row.is_complex() or row.dtype == torch.bool:
-            raise TypeError(f"{name} must hold integer word ids, got {_checks._show(row)}")
+            raise TypeError(f"{name} must hold integer word ids, got {_validate._show(row)}")
         arr = row.detach().cpu().numpy()
     elif isinstance(row, (list, tuple, np.ndarray)):
         if len(row) == 0:
@@ -192,15 +192,15 @@ def _review_ids(name: str, row: Any) -> np.ndarray:
         try:
             arr = np.asarray(row)
         except ValueError:  # ragged nesting
-            raise TypeError(f"{name} must be a flat list of word ids, got {_checks._show(row)}") from None
+            raise TypeError(f"{name} must be a flat list of word ids, got {_validate._show(row)}") from None
     else:
-        raise TypeError(f"{name} must be a list of word ids, got {_checks._show(row)}")
+        raise TypeError(f"{name} must be a list of word ids, got {_validate._show(row)}")
     if arr.dtype.kind not in "iu":
         first = next((v for v in arr.reshape(-1).tolist()
                       if isinstance(v, bool) or not isinstance(v, int)), None)
         hint = "; encode the words first with vocab.encode(tokens)" if isinstance(first, str) else ""
         raise TypeError(
-            f"{name} must hold integer word ids, got {_checks._show(first)}{hint}"
+            f"{name} must hold integer word ids, got {_validate._show(first)}{hint}"
             if first is not None else
             f"{name} must hold integer word ids, got an array of dtype {arr.dtype}"
         )
@@ -231,7 +231,7 @@ def pad_features(reviews_ints: Iterable[Any], seq_length: int, keep: str = "firs
     [[0, 0, 5, 6], [2, 3, 4, 5]]
     """
     if isinstance(seq_length, bool) or not isinstance(seq_length, int):
-        raise TypeError(f"seq_length must be a positive int, got {_checks._show(seq_length)}")
+        raise TypeError(f"seq_length must be a positive int, got {_validate._show(seq_length)}")
     if seq_length <= 0:
         raise ValueError(
             f"seq_length must be a positive int (the number of ids per review), got {seq_length}"
@@ -239,9 +239,9 @@ def pad_features(reviews_ints: Iterable[Any], seq_length: int, keep: str = "firs
     if isinstance(reviews_ints, (str, bytes)) or not isinstance(reviews_ints, Iterable):
         raise TypeError(
             "reviews_ints must be a list of encoded reviews (each a list of word ids), "
-            f"got {_checks._show(reviews_ints)}"
+            f"got {_validate._show(reviews_ints)}"
         )
-    _checks.one_of("keep", keep, ("first", "last"))
+    _validate.one_of("keep", keep, ("first", "last"))
     cut = slice(None, seq_length) if keep == "first" else slice(-seq_length, None)
     rows = [_review_ids(f"reviews_ints[{i}]", row)[cut] for i, row in enumerate(reviews_ints)]
     features = np.zeros((len(rows), seq_length), dtype=np.int64)
@@ -299,18 +299,18 @@ class SentimentRNN(nn.Module):
                  n_layers: int = 2, drop_prob: float = 0.5, bidirectional: bool = False,
                  pool: str = "last") -> None:
         super().__init__()
-        self.vocab_size = _checks.positive_int("vocab_size", vocab_size)
-        self.embedding_dim = _checks.positive_int("embedding_dim", embedding_dim)
-        self.hidden_dim = _checks.positive_int("hidden_dim", hidden_dim)
-        self.n_layers = _checks.positive_int("n_layers", n_layers)
+        self.vocab_size = _validate.positive_int("vocab_size", vocab_size)
+        self.embedding_dim = _validate.positive_int("embedding_dim", embedding_dim)
+        self.hidden_dim = _validate.positive_int("hidden_dim", hidden_dim)
+        self.n_layers = _validate.positive_int("n_layers", n_layers)
         if isinstance(drop_prob, bool) or not isinstance(drop_prob, (int, float)):
-            raise TypeError(f"drop_prob must be a number in [0, 1), got {_checks._show(drop_prob)}")
+            raise TypeError(f"drop_prob must be a number in [0, 1), got {_validate._show(drop_prob)}")
         if not 0 <= drop_prob < 1:
             raise ValueError(f"drop_prob must be a number in [0, 1), got {drop_prob!r}")
-        _checks.flag("bidirectional", bidirectional)
+        _validate.flag("bidirectional", bidirectional)
         self.drop_prob = float(drop_prob)
         self.bidirectional = bidirectional
-        self.pool = _checks.one_of("pool", pool, ("last", "max"))
+        self.pool = _validate.one_of("pool", pool, ("last", "max"))
         self.directions = 2 if bidirectional else 1
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
         self.lstm = nn.LSTM(embedding_dim, hidden_dim, n_layers, batch_first=True,
@@ -324,18 +324,18 @@ class SentimentRNN(nn.Module):
 
         Each has shape ``(n_layers * directions, batch_size, hidden_dim)``.
         """
-        _checks.positive_int("batch_size", batch_size)
+        _validate.positive_int("batch_size", batch_size)
         weight = self.fc.weight
         shape = (self.n_layers * self.directions, batch_size, self.hidden_dim)
         return weight.new_zeros(shape), weight.new_zeros(shape)
 
     def _check_x(self, x: torch.Tensor) -> torch.Tensor:
         """Check ``x`` and return its mask of real (non-padding) words."""
-        _checks.tensor("x", x, ndim=2, floating=False)
+        _validate.tensor("x", x, ndim=2, floating=False)
         if x.dtype == torch.bool or x.is_complex():
-            raise TypeError(f"x must hold integer word ids, got {_checks._show(x)}; call .long() on it")
+            raise TypeError(f"x must hold integer word ids, got {_validate._show(x)}; call .long() on it")
         if x.shape[0] == 0 or x.shape[1] == 0:
-            raise ValueError(f"x must hold at least one review of at least one id, got {_checks._show(x)}")
+            raise ValueError(f"x must hold at least one review of at least one id, got {_validate._show(x)}")
         real = x != 0
         low, high = torch.aminmax(x)
         # Real words, once started, must run to the end of the row (left padding).
@@ -358,7 +358,7 @@ class SentimentRNN(nn.Module):
         ok = (isinstance(hidden, tuple) and len(hidden) == 2
               and all(isinstance(h, torch.Tensor) for h in hidden))
         if not ok:
-            raise TypeError(f"hidden must be None or a tuple (h, c) of tensors, got {_checks._show(hidden)}")
+            raise TypeError(f"hidden must be None or a tuple (h, c) of tensors, got {_validate._show(hidden)}")
         for h in hidden:
             if tuple(h.shape) != shape:
                 raise ValueError(
@@ -413,9 +413,9 @@ def predict_review(
     whose words are all unknown is a real input (a row of 1s) and gets the
     model's answer for it.
     """
-    _checks.model("model", model)
+    _validate.model("model", model)
     if not isinstance(review, str):
-        raise TypeError(f"review must be a str, got {_checks._show(review)}")
+        raise TypeError(f"review must be a str, got {_validate._show(review)}")
     if isinstance(vocab, WordVocab):
         encode = vocab.encode
     elif isinstance(vocab, dict):
@@ -423,13 +423,13 @@ def predict_review(
             return [vocab.get(t, UNK_ID) for t in tokens]
     else:
         raise TypeError(
-            f"vocab must be a WordVocab or a dict word -> id, got {_checks._show(vocab)}"
+            f"vocab must be a WordVocab or a dict word -> id, got {_validate._show(vocab)}"
         )
     if isinstance(seq_length, bool) or not isinstance(seq_length, int):
-        raise TypeError(f"seq_length must be a positive int, got {_checks._show(seq_length)}")
+        raise TypeError(f"seq_length must be a positive int, got {_validate._show(seq_length)}")
     if seq_length <= 0:
         raise ValueError(f"seq_length must be a positive int, got {seq_length}")
-    _checks.one_of("keep", keep, ("first", "last"))
+    _validate.one_of("keep", keep, ("first", "last"))
     tokens = tokenize(review)
     if not tokens:
         return 0.5
@@ -445,6 +445,6 @@ def predict_review(
         model.train(was_training)
     if not isinstance(logits, torch.Tensor) or logits.numel() != 1:
         raise ValueError(
-            f"model must return one logit for one review, got {_checks._show(logits)}"
+            f"model must return one logit for one review, got {_validate._show(logits)}"
         )
     return torch.sigmoid(logits.detach().reshape(()).float()).item()

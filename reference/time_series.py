@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from helpers import _checks
+from helpers import _validate
 from helpers.loop import Hidden, LossFn, detach_hidden
 
 
@@ -23,9 +23,9 @@ def train_step(
     wait for the GPU every step) and the new hidden state, detached.
     ``clip``: the largest gradient norm allowed (> 0), or ``None`` for no clipping.
     """
-    _checks.model("model", model)
+    _validate.model("model", model)
     if clip is not None:  # a negative max norm would flip every gradient
-        _checks.positive_number("clip", clip)
+        _validate.positive_number("clip", clip)
     model.train()
     optimizer.zero_grad()
     output, hidden = model(x, hidden)

@@ -52,3 +52,21 @@ def test_pick_junk_value_raises(monkeypatch):
     monkeypatch.setenv("RNN_SMOKE", "perhaps")
     with pytest.raises(ValueError, match="RNN_SMOKE"):
         pick(1, 2)
+
+
+# The nbgrader configs spell smoke mode themselves (importing helpers there would load torch in
+# every nbgrader command): they must read RNN_SMOKE exactly as helpers does.
+_ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+NBGRADER_CONFIGS = [_ROOT / "nbgrader_config.py", _ROOT / "grader" / "bundle_files" / "nbgrader_config.py"]
+
+
+@pytest.mark.parametrize("config", NBGRADER_CONFIGS, ids=["course", "bundle"])
+@pytest.mark.parametrize("value", ["1", " YES ", "On", "true\n", "0", "no", "", "OFF", "False"])
+def test_nbgrader_configs_read_smoke_mode_as_helpers_does(config, value, monkeypatch):
+    from traitlets.config import Config
+
+    monkeypatch.setenv("RNN_SMOKE", value)
+    monkeypatch.delenv("RNN_CELL_TIMEOUT", raising=False)
+    c = Config()
+    exec(compile(config.read_text(), str(config), "exec"), {"get_config": lambda: c, "__file__": str(config)})
+    assert c.Execute.timeout == (120 if smoke_mode() else 3600), (config.name, value)

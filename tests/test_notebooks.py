@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from grader import INSTRUCTOR_PACKAGES
+
 from course import (HIDDEN_BEGIN, HIDDEN_END, NOTEBOOKS, ROOT, SOLUTION_BEGIN, SOLUTIONS, assignments,
                     hidden_lines, is_graded_test, is_solution, is_written_answer, read, solution_notebooks)
 
@@ -98,6 +100,18 @@ def test_no_markers_or_outputs_in_student_versions():
                 assert cell.outputs == [], f"{path.name} carries outputs"
 
 
+# What a student cannot open or need not know: the bundle ships none of these.
+MAINTAINER_ONLY = re.compile(r"benchmarks/|\.ci/|\bCI\b|results/[\w.-]+\.(?:json|md)|\bgrader[/.]|"
+                             r"kernel_side|trusted\.py|\bnbval\b|reference/")
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.rglob("*.ipynb")), ids=lambda p: p.parent.name)
+def test_student_notebooks_point_at_nothing_the_bundle_lacks(path):
+    for index, cell in enumerate(read(path).cells):
+        found = MAINTAINER_ONLY.search(cell.source)
+        assert found is None, f"{path.name}, cell {index}: a student reads {found.group(0)!r}, which is not theirs"
+
+
 @pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
 def test_every_exercise_is_followed_by_a_graded_test(solution):
     cells = read(solution).cells
@@ -174,6 +188,14 @@ def test_readme_commands_are_the_ci_commands():
     assert setup.group(1).strip() in ci and test.group(1).strip() in ci
 
 
+def test_readme_stays_a_page_and_its_pointers_exist():
+    """README says what, how to set up, how to run; the rest lives in the docs it points to."""
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.split()) <= 1500, f"README.md has {len(readme.split())} words; move detail into docs/"
+    for doc in re.findall(r"`((?:docs|tests|benchmarks)/[\w./-]+\.md|CONTRIBUTING\.md)`", readme):
+        assert (ROOT / doc).is_file(), f"README.md points to {doc}, which does not exist"
+
+
 @pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
 def test_first_code_cell_is_the_locked_setup(solution):
     """The tests' imports come from it (the grader runs its source), and nbgrader restores it."""
@@ -230,7 +252,7 @@ def test_hidden_tests_carry_their_own_truth(solution):
             used = set(re.findall(r"\bhelpers(?:\.\w+)+", text)) - HIDDEN_MAY_USE
             assert not used, f"{solution.name}: a hidden test calls shipped code {sorted(used)}"
             imported = {name for pair in re.findall(r"\bimport (\w+)|\bfrom (\w+)", text) for name in pair}
-            assert not {"reference", "grader"} & imported, solution.name
+            assert not set(INSTRUCTOR_PACKAGES) & imported, solution.name
 
 
 def test_a_quick_char_rnn_run_leaves_no_checkpoint_behind(tmp_path, monkeypatch):
