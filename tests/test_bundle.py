@@ -116,8 +116,9 @@ def _block_lines(source: str) -> list[str]:
 # Common idioms that a hidden test happens to use and helpers must use too; they say nothing
 # about an answer. Keep this list short: every entry is a line the leak check no longer sees.
 # `output, hidden = model(x, hidden)` is the course's model protocol: helpers.evaluate calls it too.
+# The two signatures are those of the stand-in models that visible checks and hidden tests both build.
 GENERIC_LINES = {"if torch.cuda.is_available():", "if hidden is None:", "return result",
-                 "output, hidden = model(x, hidden)"}
+                 "output, hidden = model(x, hidden)", "def forward(self, x):", "def __init__(self):"}
 _SYNTAX_WORDS = set(keyword.kwlist) | set(dir(builtins))
 
 
