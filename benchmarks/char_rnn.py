@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 
 import helpers  # noqa: E402
 from reference.char_rnn import CharRNN  # noqa: E402
-from benchmarks.loops import fit_char_rnn  # noqa: E402
+from benchmarks.loops import CharTraining, fit_char_rnn  # noqa: E402
 from machine import describe  # noqa: E402
 
 # "default" is what the notebook's Settings cell uses on a CPU laptop;
@@ -57,11 +57,9 @@ def run(name: str, seed: int = 0) -> dict:
     vocab = helpers.CharVocab.from_text(text)
     model = CharRNN(vocab.chars, config["n_hidden"], config["n_layers"], config["drop_prob"]).to(device)
     start = time.perf_counter()
-    history = fit_char_rnn(
-        model, vocab.encode(text), epochs=config["epochs"], batch_size=config["batch_size"],
-        seq_length=config["seq_length"], lr=config["lr"], lr_end=config["lr_end"],
-        clip=config["clip"], device=device, progress=True,
-    )
+    settings = CharTraining(epochs=config["epochs"], batch_size=config["batch_size"], seq_length=config["seq_length"],
+                            lr=config["lr"], lr_end=config["lr_end"], clip=config["clip"])
+    history = fit_char_rnn(model, vocab.encode(text), settings, device=device, progress=True)
     wall = time.perf_counter() - start
     n_train = int(len(text) * 0.9)
     return {

@@ -4,10 +4,13 @@ The notebooks write their loop out, in full, for students to read; the
 benchmarks need the same loop callable, with its settings as arguments. Each
 function here follows its notebook's loop step for step (same order of
 operations, same schedule, same choice of the epoch to keep); change both
-together. Instructor-only: the student bundle never contains this package.
+together: tests/test_loops_match_notebooks.py runs each beside the notebook's
+own cells and fails on any difference in a loss, a score or a weight.
+Instructor-only: the student bundle never contains this package.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -78,33 +81,49 @@ def char_epoch(model: nn.Module, batches: Iterable[Batch], optimizer: torch.opti
     return losses
 
 
+@dataclass(frozen=True)
+class CharTraining:
+    """The char-rnn notebook's training settings, as a benchmark configuration sets them."""
+
+    epochs: int
+    batch_size: int = 64
+    seq_length: int = 100
+    lr: float = 2e-3                # Adam's learning rate at the start...
+    lr_end: float | None = None     # ...falling along a cosine to this over all steps (None: constant)
+    clip: float = 5.0               # largest gradient norm
+    val_frac: float = 0.1           # the last part of the text, for validation
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "seq_length"):
+            _validate.positive_int(name, getattr(self, name))
+        _validate.positive_number("lr", self.lr)
+        _validate.positive_number("clip", self.clip)
+
+
 def fit_char_rnn(
     model: nn.Module,
     ids: np.ndarray | torch.Tensor,
+    settings: CharTraining,
     *,
-    epochs: int,
-    batch_size: int = 64,
-    seq_length: int = 100,
-    lr: float = 2e-3,
-    lr_end: float | None = None,
-    clip: float = 5.0,
-    val_frac: float = 0.1,
     checkpoint: str | None = None,
     device: torch.device | str | None = None,
     progress: bool = True,
 ) -> History:
     """The char-rnn notebook's ``train``: a character model on a stream of ids.
 
-    ``ids``: the encoded text ``(n,)``; its last ``val_frac`` is the validation
-    text, scored after every epoch. The best epoch's weights are kept in
-    ``history.best_state`` and, if ``checkpoint`` names a file, saved there.
+    ``ids``: the encoded text ``(n,)``; its last ``settings.val_frac`` is the
+    validation text, scored after every epoch. The best epoch's weights are kept
+    in ``history.best_state`` and, if ``checkpoint`` names a file, saved there.
     Adam at ``lr`` (falling along a cosine to ``lr_end`` if given), gradients
     clipped to norm ``clip``, the hidden state carried from batch to batch and
     detached; each batch is one-hot encoded on the CPU, as the notebook's
     ``prepare`` does with the student's numpy ``one_hot_encode``, then moved.
     """
-    _validate.positive_int("epochs", epochs)
-    _validate.positive_number("clip", clip)
+    if not isinstance(settings, CharTraining):
+        raise TypeError(f"settings must be a CharTraining such as CharTraining(epochs=12), "
+                        f"got {_validate._show(settings)}")
+    epochs, batch_size, seq_length = settings.epochs, settings.batch_size, settings.seq_length
+    clip = settings.clip
     device = _device(model, device)
     n_chars = len(model.chars)
     stream = torch.as_tensor(ids, dtype=torch.long)
@@ -113,13 +132,13 @@ def fit_char_rnn(
         if low < 0 or high >= n_chars:
             raise ValueError(f"ids must lie in [0, {n_chars}) for this model's {n_chars} "
                              f"characters, got values from {int(low)} to {int(high)}")
-    train_ids, val_ids = split_train_val(stream, val_frac)
+    train_ids, val_ids = split_train_val(stream, settings.val_frac)
     # Fail now, not after the first epoch, if either part is too short for one batch.
     get_batches(train_ids, batch_size, seq_length)
     get_batches(val_ids, batch_size, seq_length)
     n_batches = char_batch_count(len(train_ids), batch_size, seq_length)
-    optimizer = torch.optim.Adam(model.parameters(), lr=_validate.positive_number("lr", lr))
-    schedule = _cosine(optimizer, epochs * n_batches, lr_end)
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
+    schedule = _cosine(optimizer, epochs * n_batches, settings.lr_end)
 
     def prepare(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return one_hot_encode(x, n_chars), y
@@ -191,25 +210,38 @@ def classifier_epoch(model: nn.Module, batches: Iterable[Batch], optimizer: torc
     return losses
 
 
+@dataclass(frozen=True)
+class ClassifierTraining:
+    """The sentiment notebook's training settings, as a benchmark configuration sets them."""
+
+    epochs: int
+    lr: float = 1e-3                # Adam's learning rate at the start...
+    lr_end: float | None = None     # ...falling along a cosine to this over all steps (None: constant)
+    clip: float = 5.0               # largest gradient norm
+    flush_denormal: bool = True     # on a CPU, flush subnormal floats to zero while training
+
+    def __post_init__(self) -> None:
+        _validate.positive_int("epochs", self.epochs)
+        _validate.positive_number("lr", self.lr)
+        _validate.positive_number("clip", self.clip)
+        _validate.flag("flush_denormal", self.flush_denormal)
+
+
 def fit_classifier(
     model: nn.Module,
     train_loader: Any,
     val_loader: Any,
+    settings: ClassifierTraining,
     *,
-    epochs: int,
-    lr: float = 1e-3,
-    lr_end: float | None = None,
-    clip: float = 5.0,
     device: torch.device | str | None = None,
     progress: bool = True,
-    flush_denormal: bool = True,
     train_eval_loader: Any = None,
     on_epoch: Callable[[int, History], None] | None = None,
 ) -> History:
     """The sentiment notebook's ``train``: a review classifier, keeping its best epoch.
 
-    Adam at ``lr`` (falling along a cosine to ``lr_end`` over all steps if
-    given), ``sentiment_loss``, gradients clipped to norm ``clip``. After each
+    Adam at ``settings.lr`` (falling along a cosine to ``lr_end`` over all steps
+    if given), ``sentiment_loss``, gradients clipped to norm ``clip``. After each
     epoch the validation reviews are scored (``history.val["loss"]``,
     ``["accuracy"]``), and ``train_eval_loader``, if given, the same way into
     ``history.train``; at the end the model holds the weights of the epoch with
@@ -219,17 +251,18 @@ def fit_classifier(
     into them, and x86 CPUs handle them many times slower), then switch back.
     """
     _validate.model("model", model)
-    _validate.positive_int("epochs", epochs)
-    _validate.positive_number("clip", clip)
-    _validate.flag("flush_denormal", flush_denormal)
+    if not isinstance(settings, ClassifierTraining):
+        raise TypeError(f"settings must be a ClassifierTraining such as ClassifierTraining(epochs=8), "
+                        f"got {_validate._show(settings)}")
+    epochs, clip, lr_end = settings.epochs, settings.clip, settings.lr_end
     if lr_end is not None and not hasattr(train_loader, "__len__"):
         raise TypeError(f"lr_end needs a train_loader with a length (a DataLoader or a list), "
                         f"got {_validate._show(train_loader)}")
     device = torch.device(device) if device is not None else _device(model, None)
     model.to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=_validate.positive_number("lr", lr))
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     schedule = None if lr_end is None else _cosine(optimizer, epochs * len(train_loader), lr_end)
-    flushing = (flush_denormal and device.type == "cpu" and not _denormals_flushed()
+    flushing = (settings.flush_denormal and device.type == "cpu" and not _denormals_flushed()
                 and torch.set_flush_denormal(True))
     metrics = {"accuracy": accuracy}
     history = History()

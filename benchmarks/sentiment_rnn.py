@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import helpers  # noqa: E402
-from benchmarks.loops import fit_classifier, test_classifier  # noqa: E402
+from benchmarks.loops import ClassifierTraining, fit_classifier, test_classifier  # noqa: E402
 from reference.sentiment import SentimentRNN, WordVocab, pad_features  # noqa: E402
 from machine import describe  # noqa: E402
 
@@ -154,9 +154,8 @@ def train(name: str, data: dict, seed: int, device) -> tuple[dict, object, objec
     prep = time.perf_counter() - start
     model = SentimentRNN(len(vocab), config["embedding_dim"], config["hidden_dim"], config["n_layers"],
                          config["drop_prob"], config["bidirectional"], config.get("pool", "last"))
-    history = fit_classifier(model, train_loader, val_loader, epochs=config["epochs"],
-                                     lr=config["lr"], lr_end=config.get("lr_end"), device=device,
-                                     progress=False)
+    settings = ClassifierTraining(epochs=config["epochs"], lr=config["lr"], lr_end=config.get("lr_end"))
+    history = fit_classifier(model, train_loader, val_loader, settings, device=device, progress=False)
     wall = time.perf_counter() - start
     n_train = len(train_loader.dataset)
     positions = sum(x.numel() for x, _ in train_loader)   # padding included: what the LSTM steps through

@@ -7,7 +7,7 @@ One idea per module:
 - ``series``: the sine wave (time-series); ``chars``: the character vocabulary
   and the text cut for training (char-rnn); ``words``: the review tokenizer and
   loaders (sentiment-rnn);
-- ``loop``: ``evaluate``, a ``History`` and ``fit``, a plain loop for the
+- ``loop``: ``evaluate``, a ``History`` and ``fit`` (set by a ``FitConfig``), a plain loop for the
   notebooks where training is not the lesson;
 - ``sampling``: writing text with a character model; ``checkpoint``: saving it;
 - ``plots``; ``checks``: the notebooks' visible self-checks, one module per
@@ -23,7 +23,7 @@ from .checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from .config import pick, smoke_mode
 from .data import DataUnavailableError, data_dir, fetch, load_anna_karenina, load_co2, load_imdb, load_tiny_shakespeare
 from .device import get_device, seed_everything
-from .loop import History, detach_hidden, evaluate, fit
+from .loop import FitConfig, History, detach_hidden, evaluate, fit
 from .plots import plot_history, plot_predictions
 from .sampling import next_char_probs, sample
 from .series import sine_wave, sine_windows
@@ -31,7 +31,7 @@ from .words import review_loaders, tokenize
 
 __all__ = [
     "char_batch_count", "CharVocab", "data_dir", "DataUnavailableError", "detach_hidden",
-    "evaluate", "fetch", "fit", "get_device", "History", "load_anna_karenina", "load_checkpoint",
+    "evaluate", "fetch", "fit", "FitConfig", "get_device", "History", "load_anna_karenina", "load_checkpoint",
     "load_co2", "load_imdb", "load_tiny_shakespeare", "next_char_probs", "pick", "plot_history", "plot_predictions", "read_checkpoint",
     "review_loaders", "sample", "save_checkpoint", "seed_everything", "sine_wave", "sine_windows",
     "smoke_mode", "split_train_val", "tokenize",

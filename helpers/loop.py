@@ -186,83 +186,76 @@ def _check_loss_fn(loss_fn: Any) -> None:
                         f"got {_validate._show(loss_fn)}")
 
 
+@dataclass(frozen=True)
+class FitConfig:
+    """How ``fit`` trains: the settings a notebook's Settings cell chooses, kept in one place."""
+
+    epochs: int                                 # passes over train_data
+    clip: float | None = 5.0                    # largest gradient norm allowed; None: no clipping
+    carry_hidden: bool = True                   # hand each step's detached hidden state to the next batch
+    restore_best: bool = False                  # load the best validation epoch's weights back at the end
+    device: torch.device | str | None = None    # where batches go; default: where the model's weights are
+    progress: bool = True                       # a tqdm bar
+
+    def __post_init__(self) -> None:
+        _validate.positive_int("epochs", self.epochs)
+        if self.clip is not None:  # a negative max norm would flip every gradient
+            _validate.positive_number("clip", self.clip)
+        _validate.flag("carry_hidden", self.carry_hidden)
+        _validate.flag("restore_best", self.restore_best)
+        _validate.flag("progress", self.progress)
+
+
 def fit(
     model: nn.Module,
     train_data: Any,
     *,
     loss_fn: LossFn,
     optimizer: torch.optim.Optimizer,
-    epochs: int,
-    val_data: Any = None,
-    clip: float | None = 5.0,
-    carry_hidden: bool = True,
-    device: torch.device | str | None = None,
-    metrics: Metrics | None = None,
     step: Callable[..., tuple[torch.Tensor, Hidden]],
-    restore_best: bool = False,
-    progress: bool = True,
+    config: FitConfig,
+    val_data: Any = None,
+    metrics: Metrics | None = None,
 ) -> History:
-    """Train ``model`` for ``epochs`` passes over ``train_data``; return its ``History``.
+    """Train ``model`` as ``config`` says over ``train_data``; return its ``History``.
 
     ``model(x, hidden) -> (output, hidden)``; its weights must already be on
-    ``device`` (default: wherever they are). ``train_data``/``val_data``:
+    ``config.device`` (default: wherever they are). ``train_data``/``val_data``:
     ``(x, y)`` batches of tensors that can be iterated once per epoch (a list, a
     DataLoader), or a function returning them. ``loss_fn(output, y)``: the
     batch's mean loss; ``metrics``: ``{name: fn(output, y)}`` scored with it.
-    ``clip``: the largest gradient norm allowed (``None``: no clipping).
-    ``carry_hidden``: pass each step's detached hidden state to the next step, for
-    batches that continue each other (consecutive windows); it restarts from
-    ``None`` each epoch and whenever the batch size changes.
     ``step(model, optimizer, loss_fn, x, y, hidden, clip) -> (loss, hidden)``: the
     training step, always the notebook's own (the time-series notebook has you
     write it; no step ships here, so nothing in helpers answers that exercise).
     With ``val_data``, each epoch is scored (loss and ``metrics``) and the best
-    epoch's weights are kept in ``history.best_state``; ``restore_best`` loads
-    them back at the end. ``progress``: a tqdm bar.
-    Ctrl-C stops training without losing it: the history keeps what finished
-    (``history.interrupted``), ``restore_best`` still applies, and a line says so.
+    epoch's weights are kept in ``history.best_state``. ``config.carry_hidden``
+    restarts the hidden state from ``None`` each epoch and whenever the batch
+    size changes. Ctrl-C stops training without losing it: the history keeps
+    what finished (``history.interrupted``), ``restore_best`` still applies, and
+    a line says so.
     """
-    _validate.positive_int("epochs", epochs)
-    _validate.model("model", model)
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim optimizer such as "
-                        f"torch.optim.Adam(model.parameters()), got {_validate._show(optimizer)}")
-    _check_loss_fn(loss_fn)
-    if isinstance(step, type) or not callable(step):
-        raise TypeError(f"step must be a function step(model, optimizer, loss_fn, x, y, hidden, clip) -> "
-                        f"(loss, hidden), such as the train_step of the time-series notebook, "
-                        f"got {_validate._show(step)}")
-    if clip is not None:  # a negative max norm would flip every gradient
-        _validate.positive_number("clip", clip)
-    if restore_best and val_data is None:
-        raise ValueError("restore_best=True needs val_data to choose the best epoch")
-    device = _device(model, device)
+    _check_fit_arguments(model, optimizer, loss_fn, step, config, val_data)
+    device = _device(model, config.device)
     history = History()
-    losses: list[torch.Tensor] = []
+    losses: list[torch.Tensor] = []   # the running epoch's, so that Ctrl-C loses none of them
     epoch = 0
     # A train_data function is called once per epoch: the first result also sizes the bar.
     batches = _batches(train_data)
-    bar = tqdm(total=epochs * len(batches) if hasattr(batches, "__len__") else None,
-               desc="training", unit="step", disable=not progress)
+    bar = tqdm(total=config.epochs * len(batches) if hasattr(batches, "__len__") else None,
+               desc="training", unit="step", disable=not config.progress)
     try:
-        for epoch in range(epochs):
+        for epoch in range(config.epochs):
             hidden: Hidden = None
             for x, y in batches if epoch == 0 else _batches(train_data):
                 x, y = x.to(device), y.to(device)
-                if not carry_hidden or _hidden_batch(hidden) not in (None, x.shape[0]):
+                if not config.carry_hidden or _hidden_batch(hidden) not in (None, x.shape[0]):
                     hidden = None
-                loss, hidden = _checked(step(model, optimizer, loss_fn, x, y, hidden, clip))
+                loss, hidden = _checked(step(model, optimizer, loss_fn, x, y, hidden, config.clip))
                 losses.append(loss)
                 bar.update(1)
-            if not losses:
-                raise ValueError(f"train_data must yield at least one batch, got none in epoch "
-                                 f"{epoch + 1}; a generator is used up after one pass: pass a list, "
-                                 "a DataLoader or a function that returns a new iterable")
             val = None if val_data is None else evaluate(
-                model, val_data, loss_fn, carry_hidden=carry_hidden, device=device, metrics=metrics)
-            if history.record(losses, val=val):
-                history.best_state = {k: v.detach().to("cpu", copy=True)
-                                      for k, v in model.state_dict().items()}
+                model, val_data, loss_fn, carry_hidden=config.carry_hidden, device=device, metrics=metrics)
+            _record_epoch(history, model, losses, val, epoch)
             losses = []
             bar.set_postfix(epoch=epoch + 1, train=f"{history.train_loss[-1]:.4f}",
                             **({} if val is None else {"val": f"{val['loss']:.4f}"}))
@@ -272,15 +265,42 @@ def fit(
         history.step_loss += [float(loss) for loss in losses]
     finally:
         bar.close()
-    if restore_best and history.best_state is not None:
+    if config.restore_best and history.best_state is not None:
         model.load_state_dict(history.best_state)
     if history.interrupted:
         kept = (f"the weights of the best epoch ({history.best_epoch + 1}) are back in the model"
-                if restore_best and history.best_state is not None
+                if config.restore_best and history.best_state is not None
                 else "the model keeps the weights it had when it stopped")
-        print(f"Training interrupted in epoch {epoch + 1} of {epochs}: the history keeps "
+        print(f"Training interrupted in epoch {epoch + 1} of {config.epochs}: the history keeps "
               f"{len(history.train_loss)} finished epoch(s) and {len(history.step_loss)} steps; {kept}.")
     return history
+
+
+def _record_epoch(history: History, model: nn.Module, losses: list[torch.Tensor], val: Any, epoch: int) -> None:
+    """Add a finished epoch to ``history``; keep a copy of the weights when it is the best so far."""
+    if not losses:
+        raise ValueError(f"train_data must yield at least one batch, got none in epoch "
+                         f"{epoch + 1}; a generator is used up after one pass: pass a list, "
+                         "a DataLoader or a function that returns a new iterable")
+    if history.record(losses, val=val):
+        history.best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+
+
+def _check_fit_arguments(model: Any, optimizer: Any, loss_fn: Any, step: Any, config: Any, val_data: Any) -> None:
+    _validate.model("model", model)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim optimizer such as "
+                        f"torch.optim.Adam(model.parameters()), got {_validate._show(optimizer)}")
+    _check_loss_fn(loss_fn)
+    if isinstance(step, type) or not callable(step):
+        raise TypeError(f"step must be a function step(model, optimizer, loss_fn, x, y, hidden, clip) -> "
+                        f"(loss, hidden), such as the train_step of the time-series notebook, "
+                        f"got {_validate._show(step)}")
+    if not isinstance(config, FitConfig):
+        raise TypeError(f"config must be a helpers.FitConfig such as FitConfig(epochs=10, clip=5.0), "
+                        f"got {_validate._show(config)}")
+    if config.restore_best and val_data is None:
+        raise ValueError("config.restore_best=True needs val_data to choose the best epoch")
 
 
 def _checked(result: Any) -> tuple[torch.Tensor, Hidden]:

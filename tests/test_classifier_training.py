@@ -11,10 +11,10 @@ from torch.utils.data import DataLoader, Subset
 from torch import nn
 
 from helpers.device import seed_everything
-from helpers.loop import evaluate, fit
+from helpers.loop import FitConfig, evaluate, fit
 from helpers.words import UNK_ID, review_loaders, tokenize
 from benchmarks import loops as training
-from benchmarks.loops import accuracy, fit_classifier, sentiment_loss
+from benchmarks.loops import ClassifierTraining, accuracy, fit_classifier, sentiment_loss
 from reference.sentiment import SentimentRNN, WordVocab, pad_features, predict_review
 from reference.time_series import train_step
 
@@ -235,7 +235,7 @@ def trained():
         loaders = review_loaders(features, labels, test_features, test_labels, 32, seed=0)
         train_eval = DataLoader(Subset(loaders[0].dataset, range(64)), batch_size=32)
         model = SentimentRNN(len(vocab), 16, 16, n_layers=1, drop_prob=0.1)
-        history = fit_classifier(model, loaders[0], loaders[1], epochs=6, lr=0.02,
+        history = fit_classifier(model, loaders[0], loaders[1], ClassifierTraining(epochs=6, lr=0.02),
                                  device="cpu", progress=False, train_eval_loader=train_eval)
         yield dict(model=model, vocab=vocab, seq=seq, loaders=loaders, history=history,
                    train_eval=train_eval)
@@ -405,27 +405,27 @@ def test_fit_classifier_flushes_denormals_while_training_on_cpu():
     batches = [(x, torch.tensor([1.0, 0.0]))]
     assert not training._denormals_flushed()
     model = Probe()
-    fit_classifier(model, batches, batches, epochs=1, progress=False)
+    fit_classifier(model, batches, batches, ClassifierTraining(epochs=1), progress=False)
     assert all(model.flushed) and not training._denormals_flushed()  # switched back off
     model = Probe()
-    fit_classifier(model, batches, batches, epochs=1, progress=False, flush_denormal=False)
+    fit_classifier(model, batches, batches, ClassifierTraining(epochs=1, flush_denormal=False), progress=False)
     assert not any(model.flushed)
     with pytest.raises(TypeError, match="flush_denormal must be True or False"):
-        fit_classifier(model, batches, batches, epochs=1, flush_denormal="yes")
+        fit_classifier(model, batches, batches, ClassifierTraining(epochs=1, flush_denormal="yes"))
 
 
 def test_fit_classifier_checks_its_arguments():
     model = _model()
     with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
-        fit_classifier("model", [], [], epochs=1)
+        fit_classifier("model", [], [], ClassifierTraining(epochs=1))
     with pytest.raises(ValueError, match="epochs must be a positive int"):
-        fit_classifier(model, [], [], epochs=0)
+        fit_classifier(model, [], [], ClassifierTraining(epochs=0))
     with pytest.raises(ValueError, match="lr must be a positive number"):
-        fit_classifier(model, [], [], epochs=1, lr=-1.0)
+        fit_classifier(model, [], [], ClassifierTraining(epochs=1, lr=-1.0))
     with pytest.raises(ValueError, match="lr_end must be a positive number"):
-        fit_classifier(model, [], [], epochs=1, lr_end=0.0)
+        fit_classifier(model, [], [], ClassifierTraining(epochs=1, lr_end=0.0))
     with pytest.raises(TypeError, match="lr_end needs a train_loader with a length"):
-        fit_classifier(model, iter([]), [], epochs=1, lr_end=1e-4)
+        fit_classifier(model, iter([]), [], ClassifierTraining(epochs=1, lr_end=1e-4))
 
 
 def test_fit_classifier_lowers_the_learning_rate_along_a_cosine(one_thread):
@@ -441,7 +441,7 @@ def test_fit_classifier_lowers_the_learning_rate_along_a_cosine(one_thread):
 
     torch.optim.Adam.step = spy
     try:
-        fit_classifier(model, batches, batches, epochs=3, lr=1e-2, lr_end=1e-4, progress=False)
+        fit_classifier(model, batches, batches, ClassifierTraining(epochs=3, lr=1e-2, lr_end=1e-4), progress=False)
     finally:
         torch.optim.Adam.step = real_step
     assert len(seen) == 6 and seen[0] == pytest.approx(1e-2)
@@ -457,6 +457,11 @@ def test_sentiment_model_works_with_plain_fit(one_thread):
     y = (x[:, -1] % 2).float()
     batches = [(x[:8], y[:8]), (x[8:16], y[8:16]), (x[16:], y[16:])]  # 8, 8, 5
     history = fit(model, batches, val_data=batches, loss_fn=sentiment_loss,
-                  optimizer=torch.optim.Adam(model.parameters(), lr=1e-2), epochs=2,
-                  carry_hidden=False, metrics={"accuracy": accuracy}, step=train_step, progress=False)
+                  optimizer=torch.optim.Adam(model.parameters(), lr=1e-2), metrics={"accuracy": accuracy},
+                  step=train_step, config=FitConfig(epochs=2, carry_hidden=False, progress=False))
     assert len(history.step_loss) == 6 and len(history.val["accuracy"]) == 2
+
+
+def test_fit_classifier_wants_its_settings_object():
+    with pytest.raises(TypeError, match=r"settings must be a ClassifierTraining such as ClassifierTraining\(epochs=8\)"):
+        fit_classifier(_model(), [], [], {"epochs": 1})

@@ -422,8 +422,8 @@ ATTACKS = [
                     "        def forward(self, x, h=None):\n"
                     "            out, box['h'] = self.inner(x, hidden)\n"
                     "            return out, box['h']\n\n"
-                    "    history = helpers.fit(Carry(), [(x, y)], loss_fn=loss_fn, optimizer=optimizer, epochs=1,\n"
-                    "                          clip=clip, progress=False)\n"
+                    "    history = helpers.fit(Carry(), [(x, y)], loss_fn=loss_fn, optimizer=optimizer,\n"
+                    "                          config=helpers.FitConfig(epochs=1, clip=clip, progress=False))\n"
                     "    return torch.tensor(history.step_loss[0]), box['h'].detach()\n"},
      {"test_simple_rnn_forward": 3, "test_train_step": 0}, []),
     # leaving the kernel: what was earned before stays, the rest earns nothing

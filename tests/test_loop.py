@@ -8,7 +8,7 @@ from torch import nn
 from helpers.series import sine_windows
 from helpers.device import seed_everything
 from helpers import loop
-from helpers.loop import History, detach_hidden, evaluate
+from helpers.loop import FitConfig, History, detach_hidden, evaluate
 from reference.time_series import train_step
 
 
@@ -341,11 +341,8 @@ def test_fit_trains_and_fills_history():
     model = TinyRNN()
     train = sine_windows(4, 10)
     val = sine_windows(2, 10, start=10.0)
-    history = fit(
-        model, train, loss_fn=nn.MSELoss(),
-        optimizer=torch.optim.Adam(model.parameters(), lr=0.02),
-        epochs=6, val_data=val, progress=False,
-    )
+    history = fit(model, train, loss_fn=nn.MSELoss(), optimizer=torch.optim.Adam(model.parameters(), lr=0.02),
+                  val_data=val, config=FitConfig(epochs=6, progress=False))
     assert isinstance(history, History)
     assert len(history.train_loss) == 6
     assert len(history.step_loss) == 6 * 4
@@ -366,7 +363,7 @@ def test_fit_trains_and_fills_history():
 def test_fit_without_val_data():
     model = Scale()
     history = fit(model, [ones_batch(2)] * 3, loss_fn=mse, optimizer=sgd(model),
-                  epochs=2, progress=False)
+                  config=FitConfig(epochs=2, progress=False))
     assert history.val == {} and history.val_loss == []
     assert history.best_epoch is None and history.best_state is None
     assert len(history.train_loss) == 2 and len(history.step_loss) == 6
@@ -374,11 +371,9 @@ def test_fit_without_val_data():
 
 def test_fit_val_metrics():
     model = Scale(w=0.0)
-    history = fit(
-        model, [ones_batch(2)], loss_fn=mse, optimizer=sgd(model, lr=0.0), epochs=3,
-        val_data=[ones_batch(1, value=1.0), ones_batch(3, value=3.0)],
-        metrics={"mae": lambda o, y: (o - y).abs().mean()}, progress=False,
-    )
+    history = fit(model, [ones_batch(2)], loss_fn=mse, optimizer=sgd(model, lr=0.0),
+                  val_data=[ones_batch(1, value=1.0), ones_batch(3, value=3.0)],
+                  metrics={"mae": lambda o, y: (o - y).abs().mean()}, config=FitConfig(epochs=3, progress=False))
     assert set(history.val) == {"loss", "mae"}
     assert history.val["mae"] == pytest.approx([2.5] * 3)
     assert history.val["loss"] == pytest.approx([7.0] * 3)
@@ -410,11 +405,9 @@ class ScriptedStep:
 def _scripted_fit(restore_best):
     model = Scale()
     step = ScriptedStep([2.0, 1.0, 1.5, 3.0], steps_per_epoch=2)
-    history = fit(
-        model, [ones_batch(2)] * 2, loss_fn=mse, optimizer=sgd(model), epochs=4,
-        val_data=[ones_batch(2, value=1.0)],  # best at w = 1, i.e. epoch 1
-        step=step, restore_best=restore_best, progress=False,
-    )
+    history = fit(model, [ones_batch(2)] * 2, loss_fn=mse, optimizer=sgd(model),
+                  val_data=[ones_batch(2, value=1.0)], step=step,   # best at w = 1, i.e. epoch 1
+                  config=FitConfig(epochs=4, restore_best=restore_best, progress=False))
     return model, history
 
 
@@ -474,32 +467,32 @@ def test_fit_checks_the_optimizer_the_loss_and_what_a_step_returns():
     model = Scale()
     data = [ones_batch(2)]
     with pytest.raises(TypeError, match="optimizer must be a torch.optim optimizer"):
-        fit(model, data, loss_fn=mse, optimizer=None, epochs=1, progress=False)
+        fit(model, data, loss_fn=mse, optimizer=None, config=FitConfig(epochs=1, progress=False))
     with pytest.raises(TypeError, match=r"loss_fn must be a function or a loss object such as nn.MSELoss\(\)"):
-        fit(model, data, loss_fn=nn.MSELoss, optimizer=sgd(model), epochs=1, progress=False)
+        fit(model, data, loss_fn=nn.MSELoss, optimizer=sgd(model), config=FitConfig(epochs=1, progress=False))
     with pytest.raises(TypeError, match=r"step must return \(loss, hidden\)"):
-        fit(model, data, loss_fn=mse, optimizer=sgd(model), epochs=1, progress=False,
-            step=lambda *args: torch.tensor(1.0))
+        fit(model, data, loss_fn=mse, optimizer=sgd(model), step=lambda *args: torch.tensor(1.0),
+            config=FitConfig(epochs=1, progress=False))
     with pytest.raises(TypeError, match=r"0-d tensor \(not loss.item\(\)\)"):
-        fit(model, data, loss_fn=mse, optimizer=sgd(model), epochs=1, progress=False,
-            step=lambda m, o, f, x, y, h, c: (1.0, h))
+        fit(model, data, loss_fn=mse, optimizer=sgd(model), step=lambda m, o, f, x, y, h, c: (1.0, h),
+            config=FitConfig(epochs=1, progress=False))
 
 
 def test_fit_passes_clip_to_step():
     model = Scale()
     step = ScriptedStep([0.0, 0.0], steps_per_epoch=1)
-    fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model), epochs=2,
-        step=step, clip=0.25, progress=False)
+    fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model), step=step,
+        config=FitConfig(epochs=2, clip=0.25, progress=False))
     assert step.clips == [0.25, 0.25]
     step = ScriptedStep([0.0], steps_per_epoch=1)
-    fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model), epochs=1,
-        step=step, clip=None, progress=False)
+    fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model), step=step,
+        config=FitConfig(epochs=1, clip=None, progress=False))
     assert step.clips == [None]
 
 
 def test_fit_carry_hidden_passes_hidden_between_steps():
     model = Scale()
-    fit(model, [ones_batch(2)] * 3, loss_fn=mse, optimizer=sgd(model), epochs=2, progress=False)
+    fit(model, [ones_batch(2)] * 3, loss_fn=mse, optimizer=sgd(model), config=FitConfig(epochs=2, progress=False))
     # each epoch starts from None, then each step gets the previous step's hidden
     assert model.received() == [None, 1.0, 2.0, None, 1.0, 2.0]
     # what each step received was detached by train_step
@@ -510,22 +503,22 @@ def test_fit_hidden_reset_when_batch_size_changes():
     model = Scale()
     sizes = [2, 2, 3, 3, 3, 2]
     fit(model, [ones_batch(b) for b in sizes], loss_fn=mse, optimizer=sgd(model),
-        epochs=1, progress=False)
+        config=FitConfig(epochs=1, progress=False))
     assert model.received() == [None, 1.0, None, 1.0, 2.0, None]
 
 
 def test_fit_without_carry_hidden():
     model = Scale()
-    fit(model, [ones_batch(2)] * 3, loss_fn=mse, optimizer=sgd(model), epochs=1,
-        carry_hidden=False, val_data=[ones_batch(2)] * 2, progress=False)
+    fit(model, [ones_batch(2)] * 3, loss_fn=mse, optimizer=sgd(model), val_data=[ones_batch(2)] * 2,
+        config=FitConfig(epochs=1, carry_hidden=False, progress=False))
     assert model.received(training=True) == [None, None, None]
     assert model.received(training=False) == [None, None]
 
 
 def test_fit_validation_carries_hidden_too():
     model = Scale()
-    fit(model, [ones_batch(2)], loss_fn=mse, optimizer=sgd(model), epochs=1,
-        val_data=[ones_batch(2)] * 3, progress=False)
+    fit(model, [ones_batch(2)], loss_fn=mse, optimizer=sgd(model), val_data=[ones_batch(2)] * 3,
+        config=FitConfig(epochs=1, progress=False))
     assert model.received(training=False) == [None, 1.0, 2.0]
 
 
@@ -537,7 +530,7 @@ def test_fit_callable_train_data_called_once_per_epoch():
         return (ones_batch(2) for _ in range(3))  # a fresh generator each time
 
     model = Scale()
-    history = fit(model, batches, loss_fn=mse, optimizer=sgd(model), epochs=3, progress=False)
+    history = fit(model, batches, loss_fn=mse, optimizer=sgd(model), config=FitConfig(epochs=3, progress=False))
     assert len(calls) == 3
     assert len(history.step_loss) == 9
 
@@ -545,7 +538,7 @@ def test_fit_callable_train_data_called_once_per_epoch():
 def test_fit_callable_list_data():
     model = Scale()
     history = fit(model, lambda: [ones_batch(1)] * 2, loss_fn=mse, optimizer=sgd(model),
-                  epochs=2, progress=False)
+                  config=FitConfig(epochs=2, progress=False))
     assert len(history.step_loss) == 4
 
 
@@ -553,13 +546,13 @@ def test_fit_used_up_generator_is_an_error():
     model = Scale()
     with pytest.raises(ValueError, match="train_data.*epoch 2"):
         fit(model, (ones_batch(1) for _ in range(2)), loss_fn=mse, optimizer=sgd(model),
-            epochs=2, progress=False)
+            config=FitConfig(epochs=2, progress=False))
 
 
 def test_fit_with_progress_bar(capsys):
     model = Scale()
-    history = fit(model, [ones_batch(1)] * 2, loss_fn=mse, optimizer=sgd(model), epochs=1,
-                  progress=True)
+    history = fit(model, [ones_batch(1)] * 2, loss_fn=mse, optimizer=sgd(model),
+                  config=FitConfig(epochs=1, progress=True))
     assert len(history.train_loss) == 1
     assert "training" in capsys.readouterr().err
 
@@ -567,21 +560,21 @@ def test_fit_with_progress_bar(capsys):
 def test_fit_empty_train_data():
     model = Scale()
     with pytest.raises(ValueError, match="train_data"):
-        fit(model, [], loss_fn=mse, optimizer=sgd(model), epochs=1, progress=False)
+        fit(model, [], loss_fn=mse, optimizer=sgd(model), config=FitConfig(epochs=1, progress=False))
 
 
 def test_fit_empty_val_data():
     model = Scale()
     with pytest.raises(ValueError, match="data must yield"):
-        fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model), epochs=1,
-            val_data=[], progress=False)
+        fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model), val_data=[],
+            config=FitConfig(epochs=1, progress=False))
 
 
 def test_fit_restore_best_needs_val_data():
     model = Scale()
     with pytest.raises(ValueError, match="val_data"):
-        fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model), epochs=1,
-            restore_best=True, progress=False)
+        fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model),
+            config=FitConfig(epochs=1, restore_best=True, progress=False))
     assert model.calls == []
 
 
@@ -589,22 +582,39 @@ def test_fit_restore_best_needs_val_data():
 def test_fit_bad_epochs(epochs, error):
     model = Scale()
     with pytest.raises(error, match="epochs"):
-        fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model), epochs=epochs, progress=False)
+        fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model),
+            config=FitConfig(epochs=epochs, progress=False))
     assert model.calls == []
 
 
 def test_fit_model_not_a_module():
     with pytest.raises(TypeError, match="model"):
-        fit(lambda x, h: (x, h), [ones_batch(1)], loss_fn=mse, optimizer=None, epochs=1,
-            progress=False)
+        fit(lambda x, h: (x, h), [ones_batch(1)], loss_fn=mse, optimizer=None,
+            config=FitConfig(epochs=1, progress=False))
 
 
 @pytest.mark.parametrize("clip, error", [(0.0, ValueError), (-5, ValueError), ("big", TypeError)])
 def test_fit_bad_clip(clip, error):
     model = Scale()
     with pytest.raises(error, match="clip"):
-        fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model), epochs=1,
-            clip=clip, progress=False)
+        fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model),
+            config=FitConfig(epochs=1, clip=clip, progress=False))
+
+
+
+def test_fit_wants_a_fit_config():
+    model = Scale()
+    with pytest.raises(TypeError, match=r"config must be a helpers.FitConfig such as FitConfig\(epochs=10"):
+        fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model), config={"epochs": 1})
+    with pytest.raises(TypeError, match="config"):
+        fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model))
+    assert model.calls == []
+
+
+@pytest.mark.parametrize("name", ["carry_hidden", "restore_best", "progress"])
+def test_fit_config_flags_are_true_or_false(name):
+    with pytest.raises(TypeError, match=f"{name} must be True or False"):
+        FitConfig(epochs=1, **{name: 1})
 
 
 # ---------------------------------------------------------------- History
@@ -626,9 +636,9 @@ def test_fit_keeps_history_and_best_weights_when_interrupted(capsys):
             return super().__call__(*args)
 
     model = Scale()
-    history = fit(model, [ones_batch(2)] * 2, loss_fn=mse, optimizer=sgd(model), epochs=4,
-                  val_data=[ones_batch(2, value=1.0)], progress=False,
-                  step=Interrupted([2.0, 1.0, 1.5, 3.0], steps_per_epoch=2), restore_best=True)
+    history = fit(model, [ones_batch(2)] * 2, loss_fn=mse, optimizer=sgd(model),
+                  val_data=[ones_batch(2, value=1.0)], step=Interrupted([2.0, 1.0, 1.5, 3.0], steps_per_epoch=2),
+                  config=FitConfig(epochs=4, progress=False, restore_best=True))
     assert history.interrupted
     assert len(history.train_loss) == 2 and history.val_loss == pytest.approx([1.0, 0.0])
     assert len(history.step_loss) == 5  # the interrupted epoch's finished step is kept too
@@ -658,8 +668,8 @@ def test_evaluate_and_fit_never_make_float64():
     metric = {"half": lambda output, y: torch.tensor(0.5)}
     with _NoFloat64():
         result = evaluate(model, data, mse, metrics=metric)
-        history = fit(model, data, loss_fn=mse, optimizer=sgd(model), epochs=1, val_data=data,
-                      metrics=metric, progress=False)
+        history = fit(model, data, loss_fn=mse, optimizer=sgd(model), val_data=data, metrics=metric,
+                      config=FitConfig(epochs=1, progress=False))
     assert result["half"] == pytest.approx(0.5)
     assert history.val["half"] == [pytest.approx(0.5)]
 
@@ -673,6 +683,8 @@ def test_fit_needs_a_step_of_the_notebook():
     """No step ships in helpers: it would answer the time-series exercise."""
     model = Scale()
     with pytest.raises(TypeError, match="step"):
-        loop.fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model), epochs=1, progress=False)
+        loop.fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model),
+                 config=loop.FitConfig(epochs=1, progress=False))
     with pytest.raises(TypeError, match="step must be a function"):
-        loop.fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model), epochs=1, progress=False, step=None)
+        loop.fit(model, [ones_batch(1)], loss_fn=mse, optimizer=sgd(model), step=None,
+                 config=loop.FitConfig(epochs=1, progress=False))

@@ -7,7 +7,7 @@ import helpers
 from benchmarks.loops import char_loss
 from reference.char_rnn import CharRNN, one_hot_encode
 from reference.time_series import train_step
-from benchmarks.loops import fit_char_rnn
+from benchmarks.loops import CharTraining, fit_char_rnn
 
 CHARS = tuple(" abcdefgh")
 
@@ -49,7 +49,7 @@ def test_fit_char_rnn_learns_and_checkpoints_the_best_epoch(tmp_path):
     torch.manual_seed(0)
     model = CharRNN(CHARS, n_hidden=32, n_layers=1, drop_prob=0.0)
     path = tmp_path / "best.pt"
-    history = fit_char_rnn(model, _ids(), epochs=4, batch_size=4, seq_length=20, lr=1e-2,
+    history = fit_char_rnn(model, _ids(), CharTraining(epochs=4, batch_size=4, seq_length=20, lr=1e-2),
                            checkpoint=str(path), progress=False)
     assert len(history.val_loss) == 4
     assert history.val_loss[-1] < history.val_loss[0] < 2.5  # ln(9) = 2.2 is chance
@@ -73,7 +73,7 @@ def test_fit_char_rnn_cosine_schedule_ends_at_lr_end():
 
     torch.optim.lr_scheduler.CosineAnnealingLR.step = spy
     try:
-        fit_char_rnn(model, _ids(), epochs=2, batch_size=4, seq_length=20, lr=1e-2, lr_end=1e-4,
+        fit_char_rnn(model, _ids(), CharTraining(epochs=2, batch_size=4, seq_length=20, lr=1e-2, lr_end=1e-4),
                      progress=False)
     finally:
         torch.optim.lr_scheduler.CosineAnnealingLR.step = original
@@ -85,12 +85,12 @@ def test_fit_char_rnn_cosine_schedule_ends_at_lr_end():
 def test_fit_char_rnn_rejects_text_too_short_for_validation():
     model = CharRNN(CHARS, n_hidden=8, n_layers=1)
     with pytest.raises(ValueError, match="too short"):
-        fit_char_rnn(model, _ids(300), epochs=1, batch_size=8, seq_length=20, progress=False)
+        fit_char_rnn(model, _ids(300), CharTraining(epochs=1, batch_size=8, seq_length=20), progress=False)
 
 
 def test_fit_char_rnn_rejects_bad_epochs():
     with pytest.raises(ValueError, match="epochs"):
-        fit_char_rnn(CharRNN(CHARS, n_hidden=8), _ids(), epochs=0, progress=False)
+        fit_char_rnn(CharRNN(CHARS, n_hidden=8), _ids(), CharTraining(epochs=0), progress=False)
 
 
 def test_char_rnn_rejects_ids_instead_of_one_hot():
@@ -108,12 +108,19 @@ def test_fit_rejects_a_model_on_another_device():
     model = CharRNN(CHARS, n_hidden=8, n_layers=1)
     with pytest.raises(ValueError, match="model.to"):
         helpers.fit(model, [(torch.zeros(1, 2, len(CHARS)), torch.zeros(1, 2, dtype=torch.long))],
-                    loss_fn=char_loss, optimizer=torch.optim.SGD(model.parameters(), 0.1), epochs=1,
-                    device="meta", step=train_step, progress=False)
+                    loss_fn=char_loss, optimizer=torch.optim.SGD(model.parameters(), 0.1), step=train_step,
+                    config=helpers.FitConfig(epochs=1, device="meta", progress=False))
 
 
 def test_fit_char_rnn_checks_the_ids_once_before_training():
     model = CharRNN(tuple("abc"), n_hidden=8, n_layers=1, drop_prob=0.0)
     bad = np.array([0, 1, 2, 3] * 50)
     with pytest.raises(ValueError, match=r"ids must lie in \[0, 3\) for this model's 3 characters, got values from 0 to 3"):
-        fit_char_rnn(model, bad, epochs=1, batch_size=2, seq_length=5, progress=False)
+        fit_char_rnn(model, bad, CharTraining(epochs=1, batch_size=2, seq_length=5), progress=False)
+
+
+def test_fit_char_rnn_wants_its_settings_object():
+    with pytest.raises(TypeError, match=r"settings must be a CharTraining such as CharTraining\(epochs=12\)"):
+        fit_char_rnn(CharRNN(CHARS, n_hidden=8), _ids(), {"epochs": 1}, progress=False)
+    with pytest.raises(ValueError, match="seq_length"):
+        CharTraining(epochs=1, seq_length=0)
