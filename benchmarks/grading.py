@@ -128,6 +128,7 @@ def kernel_round_trip(sandboxed: bool, repeats: int) -> list[float]:
 
 
 def main() -> None:
+    # Long on purpose: the whole measurement, in the order it runs (A B C C B A), reads top to bottom.
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-assignment", type=int, default=20, help="submissions of each assignment (default 20)")
     parser.add_argument("--repeats", type=int, default=10, help="kernel starts for the sandbox's cost (default 10)")

@@ -1,12 +1,13 @@
 """A notebook's own results, taken from a real run of its solution.
 
-Where a notebook computes its results table itself (co2-forecast, rnn-from-scratch, word2vec,
-sentiment-rnn, script-generation),
-the notebook is the only place that computes it: this command runs
+The notebook is the only place that computes its results: this command runs
 solutions/<assignment>/*.ipynb in a fresh kernel (its default settings, or smoke
-mode with --smoke), then asks that kernel for the dict it built (`RESULTS`) and
-its figure (`RESULTS_FIGURE`), and writes results/<assignment>-<config>-<device>.json
-and .png, with the machine and the whole notebook's wall time.
+mode with --smoke), then asks that kernel for its results and its figure, and
+writes results/<assignment>-<config>-<device>.json and .png, with the machine and
+the whole notebook's wall time. co2-forecast, sentiment-rnn and script-generation
+keep their results in a dict of the lesson (`RESULTS`: the results table, the
+run in one dictionary); for rnn-from-scratch and word2vec the dict is built here,
+after the run, from the notebook's own variables (`RECORDS`).
 
     python benchmarks/notebook_results.py co2-forecast
     python benchmarks/notebook_results.py co2-forecast --set INPUT_LEN=24 --name input24
@@ -39,12 +40,55 @@ sys.path.insert(0, str(HERE))
 from helpers.device import get_device  # noqa: E402
 from machine import describe  # noqa: E402
 
-# The notebooks that build a RESULTS dict and a RESULTS_FIGURE.
-ASSIGNMENTS = ("co2-forecast", "rnn-from-scratch", "word2vec", "sentiment-rnn", "script-generation")
+# The notebooks this command runs, and the name of the figure each one's results are drawn in.
+FIGURES = {"co2-forecast": "RESULTS_FIGURE", "rnn-from-scratch": "loss_figure", "word2vec": "comparison_figure",
+           "sentiment-rnn": "RESULTS_FIGURE", "script-generation": "RESULTS_FIGURE"}
+ASSIGNMENTS = tuple(FIGURES)
+
+# Run after the notebook where the notebook itself keeps no dict of its results: the record, made
+# from the notebook's own variables. rnn-from-scratch prints the largest gradient entries of its
+# clipping study without keeping them, so they are worked out again here with its own functions.
+RECORDS = {
+    "rnn-from-scratch": """
+RESULTS = {
+    "hidden_size": HIDDEN_SIZE, "seq_length": SEQ_LENGTH, "train_seconds": TRAIN_SECONDS,
+    "numpy": {"optimizer": f"Adagrad lr {LR}", "chars_per_second": np_speed, "chunks": np_chunks,
+              "final_loss_per_char": np_curve["loss_per_char"][-1], "curve": np_curve},
+    "torch": {"optimizer": f"Adam lr {TORCH_LR}", "chars_per_second": torch_speed, "chunks": torch_chunks,
+              "final_loss_per_char": torch_curve["loss_per_char"][-1], "curve": torch_curve,
+              "threads": torch.get_num_threads()},
+    "hidden_gradient_norms": {name: values.tolist() for name, values in norms.items()},
+    "largest_gradient_entry": {},
+}
+for _name, _p in networks.items():
+    _, _cache = rnn_forward(study_ids[:-1], study_ids[1:], np.zeros(HIDDEN_SIZE), _p)
+    _grads, _ = rnn_backward(study_ids[1:], _cache, _p)
+    _before = max(np.abs(g).max() for g in _grads.values())
+    clip_gradients(_grads, CLIP)
+    RESULTS["largest_gradient_entry"][_name] = {"before_clipping": _before,
+                                                "after": max(np.abs(g).max() for g in _grads.values())}
+""",
+    "word2vec": """
+RESULTS = {
+    "settings": {"EMBED_DIM": EMBED_DIM, "WINDOW": WINDOW, "N_NOISE": N_NOISE, "THRESHOLD": THRESHOLD,
+                 "MIN_COUNT": MIN_COUNT, "EPOCHS": EPOCHS, "LR": LR, "BATCH_WORDS": BATCH_WORDS,
+                 "N_LABELLED": N_LABELLED, "CLF_EPOCHS": CLF_EPOCHS, "CLF_SEQ_LEN": CLF_SEQ_LEN},
+    "text_words": len(word_ids), "vocabulary": n_vocab,
+    "speed_pairs_per_second": speed,
+    "train_seconds": round(train_seconds, 1), "pairs_trained": pairs_seen,
+    "epoch_losses": [round(v, 4) for v in epoch_losses],
+    "loss_curve": [round(float(v), 4) for v in smoothed[:: max(1, len(smoothed) // 100)]],
+    "neighbours": neighbours, "analogies": analogies,
+    "classifier_validation_accuracy": curves,
+    "classifier_seconds": {name: round(s, 1) for name, s in clf_seconds.items()},
+}
+""",
+}
 
 # Appended to the notebook: what the kernel hands back once every cell has run.
 REPORT_CELL = """import json as _json
-RESULTS_FIGURE.savefig({png!r}, dpi=100)
+{record}
+{figure}.savefig({png!r}, dpi=100)
 print("RESULTS-JSON", _json.dumps({{"results": RESULTS, "device": str(globals().get("DEVICE", "cpu")),
                                    "threads": torch.get_num_threads()}}))
 """
@@ -59,17 +103,19 @@ def notebook_of(assignment: str) -> Path:
     return path
 
 
-def run_notebook(notebook: Path, png: Path, smoke: bool, overrides: list[str],
+def run_notebook(assignment: str, png: Path, smoke: bool, overrides: list[str],
                  save_to: Path | None = None) -> tuple[dict, float]:
     """Execute the notebook; return what its report cell printed and the wall time in seconds.
 
     ``save_to``: also write the executed notebook there, without the report cell, so that one
     run both records the results and refreshes the solution's stored outputs.
     """
+    notebook = notebook_of(assignment)
     nb = nbformat.read(notebook, as_version=4)
     if overrides:
         nb.cells.insert(_settings_index(nb) + 1, nbformat.v4.new_code_cell("\n".join(overrides)))
-    nb.cells.append(nbformat.v4.new_code_cell(REPORT_CELL.format(png=str(png))))
+    report = REPORT_CELL.format(record=RECORDS.get(assignment, ""), figure=FIGURES[assignment], png=str(png))
+    nb.cells.append(nbformat.v4.new_code_cell(report))
     os.environ["RNN_SMOKE"] = "1" if smoke else "0"
     client = NotebookClient(nb, timeout=1800, kernel_name="python3", store_widget_state=False,
                             resources={"metadata": {"path": str(notebook.parent)}})
@@ -107,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     notebook = notebook_of(args.assignment)
     stem = args.out / f"{args.assignment}-{config}-{device.type}"
-    report, seconds = run_notebook(notebook, stem.with_suffix(".png"), args.smoke, args.overrides, args.save_notebook)
+    report, seconds = run_notebook(args.assignment, stem.with_suffix(".png"), args.smoke, args.overrides,
+                                   args.save_notebook)
     machine = describe(device)
     machine["torch_threads"] = report["threads"]   # the kernel's, which trained the models
     record = {"notebook": str(notebook.relative_to(ROOT)), "config": config, "overrides": args.overrides,

@@ -261,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args, jobs, shared_by_assignment, coursedir, db_url):
     """Send the jobs to Dask, merge each result as it arrives; (failed, noted), or (None, …) when interrupted."""
+    # Long on purpose: one try/finally owns the cluster, the scratch folder and the bar, so that
+    # every way out (done, Ctrl-C, a broken task) closes all three; split, it would need three.
     from distributed import as_completed
     from tqdm import tqdm
 

@@ -113,6 +113,8 @@ class Link:
 
     # -- plain data -> local values --------------------------------------------------------
     def decode(self, value: Any, keep: bool = False, depth: int = 0) -> Any:
+        # One flat dispatch over the answer's tags, long on purpose: read top to bottom, it is the
+        # whole list of what the grader accepts from a kernel, each form checked where it is decoded.
         if depth > MAX_DEPTH:
             raise BadAnswer("the answer is nested too deeply")
         if value is None or type(value) in (bool, int, str):
