@@ -94,6 +94,7 @@ class CharTraining:
     val_frac: float = 0.1           # the last part of the text, for validation
 
     def __post_init__(self) -> None:
+        # Checked when made, as helpers.FitConfig is: a bad setting fails before any data is read.
         for name in ("epochs", "batch_size", "seq_length"):
             _validate.positive_int(name, getattr(self, name))
         _validate.positive_number("lr", self.lr)
@@ -221,6 +222,7 @@ class ClassifierTraining:
     flush_denormal: bool = True     # on a CPU, flush subnormal floats to zero while training
 
     def __post_init__(self) -> None:
+        # Checked when made, as CharTraining and helpers.FitConfig are.
         _validate.positive_int("epochs", self.epochs)
         _validate.positive_number("lr", self.lr)
         _validate.positive_number("clip", self.clip)

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader import INSTRUCTOR_PACKAGES
@@ -104,18 +105,25 @@ def instructor_dirs() -> list[Path]:
     return packages + [checkout] if (checkout / "pyproject.toml").is_file() and (checkout / "solutions").is_dir() else packages
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one sandboxed kernel may use."""
+
+    disk_bytes: int = DISK_BYTES   # its working folder, a copy held in memory
+    processes: int = PROCESSES     # processes and threads together
+
+
 def kernel_argv(workdir: Path, runtime: Path, hidden: list[Path], readable: list[Path], env: dict[str, str],
-                disk_bytes: int = DISK_BYTES, processes: int = PROCESSES, command: list[str] = KERNEL,
-                home_seed: Path | None = None) -> list[str]:
+                limits: Limits = Limits(), command: list[str] = KERNEL, home_seed: Path | None = None) -> list[str]:
     """The bwrap command line that starts an IPython kernel for ``{connection_file}`` inside the sandbox.
 
     ``hidden``: folders replaced by empty ones (they and everything below them
     vanish); ``readable``: folders that come back read-only on top (the
     instructor-only package is hidden again after them, wherever it lies);
     ``workdir`` (the submission's folder, seen as a copy in at most
-    ``disk_bytes`` of memory) and ``runtime`` (the kernel's connection file,
+    ``limits.disk_bytes`` of memory) and ``runtime`` (the kernel's connection file,
     sockets, and its home capped at HOME_BYTES) are the only writable places;
-    ``processes`` caps processes and threads. ``command`` (an IPython
+    ``limits.processes`` caps processes and threads. ``command`` (an IPython
     kernel) runs in the working folder once it is filled, and the home
     with a copy of ``home_seed``'s files (see ``seed_home``).
     """
@@ -130,14 +138,14 @@ def kernel_argv(workdir: Path, runtime: Path, hidden: list[Path], readable: list
     for path in hidden:  # hidden again where it lies inside something readable
         if any(path.is_relative_to(r) and path != r for r in readable) and path.is_dir():
             argv += ["--tmpfs", str(path)]
-    argv += ["--ro-bind", str(workdir), SUBMISSION_COPY, "--size", str(disk_bytes), "--tmpfs", str(workdir)]
+    argv += ["--ro-bind", str(workdir), SUBMISSION_COPY, "--size", str(limits.disk_bytes), "--tmpfs", str(workdir)]
     argv += ["--bind", str(runtime), str(runtime), "--size", str(HOME_BYTES), "--tmpfs", env["HOME"]]
     if home_seed is not None:
         argv += ["--ro-bind", str(home_seed), HOME_SEED]
     argv += ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
     for key, value in sorted(env.items()):
         argv += ["--setenv", key, value]
-    argv += ["--chdir", str(workdir), "--", sys.executable, "-c", LAUNCH, str(processes), SUBMISSION_COPY,
+    argv += ["--chdir", str(workdir), "--", sys.executable, "-c", LAUNCH, str(limits.processes), SUBMISSION_COPY,
              HOME_SEED if home_seed is not None else "", *command]
     return argv
 

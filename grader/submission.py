@@ -176,8 +176,8 @@ def _kernelspec(root: Path, workdir: Path, setup: dict) -> None:
         data = data_dir().resolve()
         env = sandbox.kernel_env(home, {**setup["env"], "RNN_DATA_DIR": str(data)}, setup["threads"])
         readable = sandbox.python_dirs() + [sandbox.package_dir("helpers")] + ([data] if data.is_dir() else [])
-        argv = sandbox.kernel_argv(workdir, runtime, [Path(p) for p in setup["hidden"]], readable, env,
-                                   limits["disk_bytes"], limits["processes"],
+        caps = sandbox.Limits(disk_bytes=limits["disk_bytes"], processes=limits["processes"])
+        argv = sandbox.kernel_argv(workdir, runtime, [Path(p) for p in setup["hidden"]], readable, env, caps,
                                    home_seed=sandbox.seed_home(root / "home-seed"))
         argv = setup["wrap"] + argv
     else:

@@ -42,11 +42,13 @@ def _folders(base: Path) -> tuple[Path, Path]:
     return workdir, runtime
 
 
-def _sandboxed(base: Path, program: str, python: str = sys.executable, **caps) -> list[str]:
+def _sandboxed(base: Path, program: str, python: str = sys.executable, home_seed: Path | None = None,
+               **caps) -> list[str]:
     workdir, runtime = _folders(base)
     readable = [] if python != sys.executable else sandbox.python_dirs()
     env = sandbox.kernel_env(runtime / "home", {})
-    argv = sandbox.kernel_argv(workdir, runtime, [], readable, env, command=[python, "-c", program], **caps)
+    argv = sandbox.kernel_argv(workdir, runtime, [], readable, env, sandbox.Limits(**caps),
+                               command=[python, "-c", program], home_seed=home_seed)
     return [python if arg == sys.executable else arg for arg in argv]
 
 
