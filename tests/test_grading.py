@@ -375,6 +375,13 @@ ATTACKS = [
                     "                      shuffle=shuffle, generator=generator)\n"},
      {"test_create_lookup_tables": 1, "test_token_lookup": 1, "test_batch_data": 0, "test_script_rnn": 2,
       "test_forward_back_prop": 2, "test_generate": 2}, []),
+    # a correct answer in another dict: an OrderedDict is a dict, as the text asks, and earns the point
+    # (the hidden test once asked for type(...) is dict and gave it nothing)
+    ("ordered_tokens", "script-generation",
+     {"token_lookup": "{solution}\n\n\nfrom collections import OrderedDict\n\n_plain_tokens = token_lookup\n\n\n"
+                      "def token_lookup():\n    return OrderedDict(_plain_tokens())\n"},
+     {"test_create_lookup_tables": 1, "test_token_lookup": 1, "test_batch_data": 2, "test_script_rnn": 2,
+      "test_forward_back_prop": 2, "test_generate": 2}, []),
     # an honest mistake: the step never clears the gradients, so the stale ones the hidden test
     # leaves on its own model (in the kernel) are added to this step's
     ("kept_gradients", "script-generation",

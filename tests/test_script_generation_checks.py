@@ -301,3 +301,10 @@ def test_generate_check():
         checks.check_generate(keeps_spaces)
     with pytest.raises(AssertionError, match=r"\[pad, pad, romeo\]"):
         checks.check_generate(growing_window)
+
+
+def test_token_lookup_check_takes_any_dict():
+    from collections import OrderedDict
+    checks.check_token_lookup(lambda: OrderedDict(TOKENS))
+    with pytest.raises(AssertionError, match=r"return a dict \{symbol: token\}, got list"):
+        checks.check_token_lookup(lambda: list(TOKENS.items()))

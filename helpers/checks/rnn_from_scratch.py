@@ -62,6 +62,12 @@ def check_rnn_step_forward(rnn_step_forward: Callable) -> None:
               f"got {np.round(h, 6).tolist()}")
     if not np.array_equal(x, [0.0, 1.0]) or not np.array_equal(h_prev, [1.0, -1.0]):
         _fail("rnn_step_forward changed its inputs x or h_prev; compute a new array instead")
+    # Any vector, not only one-hot: Wxh @ [0.5, -2] = [2.25, -4], so the pre-activation is [3.35, -3.2].
+    h = _array("rnn_step_forward's h", rnn_step_forward(np.array([0.5, -2.0]), h_prev, params), (2,))
+    if not np.allclose(h, np.tanh([3.35, -3.2]), rtol=0, atol=1e-12):
+        _fail(f"with x = [0.5, -2.0] h should be tanh([3.35, -3.2]) = {np.round(np.tanh([3.35, -3.2]), 6).tolist()}, "
+              f"got {np.round(h, 6).tolist()}: x may be any vector of shape (V,), so compute the product "
+              "Wxh @ x (taking Wxh's column is right for a one-hot x only)")
     print("check_rnn_step_forward passed: h = tanh(Wxh @ x + Whh @ h_prev + bh)")
 
 
@@ -247,6 +253,15 @@ def check_clip_and_update(clip_gradients: Callable, update: Callable) -> None:
     if not np.allclose(memory["w"], [8.0]) or not np.allclose(params["w"], [0.9 - 0.2 / np.sqrt(8.0)], atol=1e-9):
         _fail(f"after a second update memory should be 8 and w 0.829289, got {memory['w'].tolist()} and "
               f"{params['w'].tolist()}: each step divides by the root of *all* squared gradients so far")
+    # A tiny gradient shows where the 1e-8 goes: 0 - 0.1 * 1e-6 / sqrt(1e-12 + 1e-8) = -0.00099995,
+    # while 0.1 * 1e-6 / (sqrt(1e-12) + 1e-8) would be 0.099.
+    kept_params, kept_memory = copy.deepcopy({"w": np.zeros(1)}), copy.deepcopy({"w": np.zeros(1)})
+    update(kept_params, {"w": np.array([1e-6])}, kept_memory, 0.1)
+    want = -0.1 * 1e-6 / np.sqrt(1e-12 + 1e-8)
+    got = fetch(kept_params)["w"]
+    if not np.allclose(got, [want], rtol=1e-9, atol=0):
+        _fail(f"with gradient 1e-6 and empty memory, w should go from 0 to -0.1 * 1e-6 / sqrt(1e-12 + 1e-8) = "
+              f"{want:.8f}, got {got.tolist()}: the 1e-8 goes inside the square root, sqrt(memory[k] + 1e-8)")
     print("check_clip_and_update passed: clipped in place; Adagrad 1 -> 0.9 -> 0.829289")
 
 
