@@ -60,23 +60,45 @@ def scale_numpy_only(values, s):
     return (np.asarray(values) - s.mean) / s.std
 
 
-@pytest.mark.parametrize("fit_scaler, scale_fn", [(fit, scale), (fit_by_hand, scale_by_parts)])
-def test_scaler_check_passes_right_answers(fit_scaler, scale_fn, capsys):
-    checks.check_scaler(fit_scaler, scale_fn, unscale)
-    assert "check_scaler passed" in capsys.readouterr().out
+@pytest.mark.parametrize("fit_scaler", [fit, fit_by_hand])
+def test_fit_scaler_check_passes_right_answers(fit_scaler, capsys):
+    checks.check_fit_scaler(fit_scaler)
+    assert "check_fit_scaler passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("fns, words", [
-    ((fit_sample_std, scale, unscale), "population std, ddof=0"),
-    ((fit_numpy_floats, scale, unscale), "two Python floats"),
-    ((lambda v: (1.0, 2.0), scale, unscale), "should be a Scaler"),
-    ((fit, lambda v, s: v / s.std - s.mean, unscale), r"scale\(\[5.0, 9.0, 1.0\]\).*\(values - mean\) / std"),
-    ((fit, scale, lambda v, s: (v - s.mean) / s.std), r"unscale.*values \* std \+ mean"),
-    ((fit, scale_numpy_only, unscale), "works on a tensor too"),
+@pytest.mark.parametrize("fit_scaler, words", [
+    (fit_sample_std, "population std, ddof=0"),
+    (fit_numpy_floats, "two Python floats"),
+    (lambda v: (1.0, 2.0), "should be a Scaler"),
 ])
-def test_scaler_check_explains_mistakes(fns, words):
+def test_fit_scaler_check_explains_mistakes(fit_scaler, words):
     with pytest.raises(AssertionError, match=words):
-        checks.check_scaler(*fns)
+        checks.check_fit_scaler(fit_scaler)
+
+
+@pytest.mark.parametrize("scale_fn", [scale, scale_by_parts])
+def test_scale_and_unscale_checks_pass_right_answers(scale_fn, capsys):
+    checks.check_scale(scale_fn, Scaler)
+    checks.check_unscale(unscale, Scaler)
+    out = capsys.readouterr().out
+    assert "check_scale passed" in out and "check_unscale passed" in out
+
+
+def test_scale_and_unscale_are_checked_apart():
+    """Each has its own point: a wrong fit_scaler or unscale never fails scale's check, nor the reverse."""
+    checks.check_scale(scale, Scaler)   # no fit_scaler is asked for
+    with pytest.raises(AssertionError, match=r"unscale.*values \* std \+ mean"):
+        checks.check_unscale(scale, Scaler)
+
+
+@pytest.mark.parametrize("check, fn, words", [
+    (checks.check_scale, lambda v, s: v / s.std - s.mean, r"scale\(\[5.0, 9.0, 1.0\]\).*\(values - mean\) / std"),
+    (checks.check_unscale, lambda v, s: (v - s.mean) / s.std, r"unscale.*values \* std \+ mean"),
+    (checks.check_scale, scale_numpy_only, "works on a tensor too"),
+])
+def test_scale_checks_explain_mistakes(check, fn, words):
+    with pytest.raises(AssertionError, match=words):
+        check(fn, Scaler)
 
 
 def test_level_scaler_check_wants_the_training_span():

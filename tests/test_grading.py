@@ -324,7 +324,7 @@ ATTACKS = [
     # two honest mistakes on co2-forecast, each caught by its own test and nothing else: the
     # scaler fitted on the whole series (it knows the test years), a window that grows
     ("leaky_scaler", "co2-forecast", {"level_scaler": "level_scaler = fit_scaler(ppm)\nprint(level_scaler)\n"},
-     {"test_scaler": 3, "test_level_scaler": 0, "test_make_windows": 3, "test_errors": 2, "test_forecaster": 2,
+     {"test_fit_scaler": 1, "test_scale": 1, "test_unscale": 1, "test_level_scaler": 0, "test_make_windows": 3, "test_errors": 2, "test_forecaster": 2,
       "test_forecast": 3}, []),
     ("growing_window", "co2-forecast",
      {"forecast": "{solution}\n\n\ndef forecast(model, history, steps):\n"
@@ -332,7 +332,7 @@ ATTACKS = [
                   "        for _ in range(steps):\n            out.append(model(window))\n"
                   "            window = torch.cat([window, out[-1].unsqueeze(-1)], dim=1)\n"
                   "    return torch.cat(out, dim=1)\n"},
-     {"test_scaler": 3, "test_level_scaler": 1, "test_make_windows": 3, "test_errors": 2, "test_forecaster": 2,
+     {"test_fit_scaler": 1, "test_scale": 1, "test_unscale": 1, "test_level_scaler": 1, "test_make_windows": 3, "test_errors": 2, "test_forecaster": 2,
       "test_forecast": 0}, []),
     # backpropagation through time handed to autograd: numerically right, so the visible gradient
     # check passes, but the exercise is the NumPy backward pass
@@ -346,7 +346,7 @@ ATTACKS = [
                   "        loss = loss - torch.log_softmax(w['Why'] @ h + w['by'], 0)[targets[t]]\n"
                   "    loss.backward()\n"
                   "    return {k: v.grad.numpy() for k, v in w.items()}, h0.grad.numpy()\n"},
-     {"test_rnn_step_forward": 2, "test_forward": 3, "test_backward": 0, "test_clip_and_update": 3,
+     {"test_rnn_step_forward": 2, "test_forward": 3, "test_backward": 0, "test_clip_gradients": 1, "test_update": 2,
       "test_sample": 2}, []),
     # gradients by finite differences of the student's own forward (the visible check's tool):
     # right to about 1e-9, but it runs the network again, so weights backward never reads betray it
@@ -355,7 +355,7 @@ ATTACKS = [
                   "def rnn_backward(targets, cache, params):\n"
                   "    return _numerical_grads(rnn_forward, cache['xs'].argmax(1).tolist(), targets,\n"
                   "                            cache['hs'][0].copy(), params, eps=1e-6)\n"},
-     {"test_rnn_step_forward": 2, "test_forward": 3, "test_backward": 0, "test_clip_and_update": 3,
+     {"test_rnn_step_forward": 2, "test_forward": 3, "test_backward": 0, "test_clip_gradients": 1, "test_update": 2,
       "test_sample": 2}, ["imports helpers internals"]),
     # noise words drawn uniformly instead of from noise_dist: it trains, but it is not negative
     # sampling as asked; only the model's test notices
@@ -364,7 +364,8 @@ ATTACKS = [
                   "    def forward_noise(self, batch_size, n_samples):\n"
                   "        words = torch.randint(0, self.out_embed.num_embeddings, (batch_size * n_samples,))\n"
                   "        return self.out_embed(words).view(batch_size, n_samples, -1)\n"},
-     {"test_subsample": 2, "test_get_target": 2, "test_skipgram": 0, "test_loss": 3}, []),
+     {"test_subsample": 2, "test_get_target": 2, "test_skipgram_tables": 1, "test_skipgram_lookup": 1,
+      "test_skipgram_noise": 0, "test_loss": 3}, []),
     # the target taken from inside the window (its last word) instead of the word after it: the
     # project still trains, on a task that teaches nothing; only the batching tests notice
     ("target_in_window", "script-generation",

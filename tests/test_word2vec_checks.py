@@ -119,10 +119,10 @@ class SkipGram(nn.Module):
 
 
 class SkipGramByRows(SkipGram):
-    """Correct too: rows indexed directly, noise drawn per row."""
+    """Correct too: the functional lookup (sparse as the table is), noise drawn per row."""
 
     def forward_input(self, ids):
-        return self.in_embed.weight[ids]
+        return F.embedding(ids, self.in_embed.weight, sparse=self.in_embed.sparse)
 
     def forward_noise(self, batch_size, n_samples):
         words = torch.stack([torch.multinomial(self.noise_dist, n_samples, replacement=True)
@@ -148,27 +148,64 @@ class NoiseFromInput(SkipGram):
         return self.in_embed(words).view(batch_size, n_samples, -1)
 
 
+class IndexedRows(SkipGram):
+    """Rows indexed from the weight: right values, but the gradient is dense even for a sparse table."""
+
+    def forward_input(self, ids):
+        return self.in_embed.weight[ids]
+
+
+class LookupsOnly(SkipGram):
+    """Right lookups and noise on tables started the default way: loses only the tables' point."""
+
+    def __init__(self, n_vocab, n_embed, noise_dist, sparse=False):
+        nn.Module.__init__(self)
+        self.noise_dist = noise_dist
+        self.in_embed = nn.Embedding(n_vocab, n_embed, sparse=sparse)
+        self.out_embed = nn.Embedding(n_vocab, n_embed, sparse=sparse)
+
+
+_SKIPGRAM_CHECKS = [checks.check_skipgram_tables, checks.check_skipgram_lookup, checks.check_skipgram_noise]
+
+
+@pytest.mark.parametrize("check", _SKIPGRAM_CHECKS)
 @pytest.mark.parametrize("cls", [SkipGram, SkipGramByRows])
-def test_skipgram_check_passes_right_answers(cls, capsys):
-    checks.check_skipgram(cls)
-    assert "check_skipgram passed" in capsys.readouterr().out
+def test_skipgram_checks_pass_right_answers(cls, check, capsys):
+    check(cls)
+    assert f"{check.__name__} passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("cls, words", [
-    (DefaultInit, r"uniform in \[-0.5 / n_embed, 0.5 / n_embed\]"),
-    (UniformNoise, "out_embed's row 3"),
-    (NoiseFromInput, "out_embed's row 3"),
+@pytest.mark.parametrize("cls, check, words", [
+    (DefaultInit, checks.check_skipgram_tables, r"uniform in \[-0.5 / n_embed, 0.5 / n_embed\]"),
+    (LookupsOnly, checks.check_skipgram_tables, "in_embed should start uniform"),
+    (UniformNoise, checks.check_skipgram_noise, "out_embed's row 3"),
+    (IndexedRows, checks.check_skipgram_lookup, r"call the table, self.in_embed\(ids\)"),
+    (NoiseFromInput, checks.check_skipgram_noise, "out_embed's row 3"),
 ])
-def test_skipgram_check_explains_mistakes(cls, words):
+def test_skipgram_checks_explain_mistakes(cls, check, words):
     with pytest.raises(AssertionError, match=words):
-        checks.check_skipgram(cls)
+        check(cls)
 
 
-def test_skipgram_check_leaves_the_random_numbers_alone():
+@pytest.mark.parametrize("cls, passing", [(DefaultInit, 2), (LookupsOnly, 2), (UniformNoise, 2)])
+def test_one_wrong_part_fails_only_its_own_check(cls, passing):
+    """Each part of SkipGramNeg has its own point: one slip costs that part's check only."""
+    passed = 0
+    for check in _SKIPGRAM_CHECKS:
+        try:
+            check(cls)
+            passed += 1
+        except AssertionError:
+            pass
+    assert passed == passing
+
+
+@pytest.mark.parametrize("check", _SKIPGRAM_CHECKS)
+def test_skipgram_checks_leave_the_random_numbers_alone(check):
     torch.manual_seed(5)
     expected = torch.rand(3)
     torch.manual_seed(5)
-    checks.check_skipgram(SkipGram)
+    check(SkipGram)
     assert torch.equal(torch.rand(3), expected)
 
 

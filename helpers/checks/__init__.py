@@ -16,29 +16,31 @@ stricter and stay with the instructor.
 """
 from ._common import _fail  # noqa: F401  (tests and the grading guard refer to helpers.checks._fail)
 from .char_rnn import check_char_rnn, check_get_batches, check_one_hot_encode
-from .co2_forecast import (check_errors, check_forecast, check_forecaster, check_level_scaler,
-                           check_make_windows, check_scaler)
+from .co2_forecast import (check_errors, check_fit_scaler, check_forecast, check_forecaster, check_level_scaler,
+                           check_make_windows, check_scale, check_unscale)
 from .gru_quiz import check_shape_answer
 from .lstm_gates import (check_forget_gate, check_gru_cell_step, check_gru_forward, check_learn_gate,
                          check_lstm_cell_step, check_lstm_sequence, check_lstm_stack, check_peephole_cell_step,
                          check_remember_gate, check_use_gate)
-from .rnn_from_scratch import (check_backward, check_clip_and_update, check_forward, check_rnn_step_forward,
-                               check_sample)
+from .rnn_from_scratch import (check_backward, check_clip_gradients, check_forward, check_rnn_step_forward,
+                               check_sample, check_update)
 from .script_generation import (check_batch_data, check_create_lookup_tables, check_forward_back_prop,
                                 check_generate, check_script_rnn, check_token_lookup)
 from .sentiment import (check_encode_and_remove_empty, check_pad_features, check_predict, check_sentiment_rnn,
                         check_vocab_to_int)
 from .time_series import check_rnn_forward, check_train_step
-from .word2vec import check_get_target, check_negative_sampling_loss, check_skipgram, check_subsample
+from .word2vec import (check_get_target, check_negative_sampling_loss, check_skipgram_lookup, check_skipgram_noise,
+                       check_skipgram_tables, check_subsample)
 
 __all__ = [
     "check_backward",
     "check_batch_data",
     "check_char_rnn",
-    "check_clip_and_update",
+    "check_clip_gradients",
     "check_create_lookup_tables",
     "check_encode_and_remove_empty",
     "check_errors",
+    "check_fit_scaler",
     "check_forecast",
     "check_forecaster",
     "check_forget_gate",
@@ -64,14 +66,18 @@ __all__ = [
     "check_rnn_forward",
     "check_rnn_step_forward",
     "check_sample",
-    "check_scaler",
+    "check_scale",
     "check_script_rnn",
     "check_sentiment_rnn",
     "check_shape_answer",
-    "check_skipgram",
+    "check_skipgram_lookup",
+    "check_skipgram_noise",
+    "check_skipgram_tables",
     "check_subsample",
     "check_token_lookup",
     "check_train_step",
+    "check_unscale",
+    "check_update",
     "check_use_gate",
     "check_vocab_to_int",
 ]

@@ -22,8 +22,8 @@ def _fields(scaler: Any, what: str) -> tuple[Any, Any]:
     return scaler.mean, scaler.std
 
 
-def check_scaler(fit_scaler: Callable[..., Any], scale: Callable[..., Any], unscale: Callable[..., Any]) -> None:
-    """Check ``fit_scaler``, ``scale`` and ``unscale`` on a series whose mean (5) and std (2) are known."""
+def check_fit_scaler(fit_scaler: Callable[..., Any]) -> None:
+    """Check ``fit_scaler`` on a series whose mean (5) and population std (2) are known."""
     demo = fit_scaler(np.array(_SCALER_DEMO))
     mean, std = _fields(demo, "fit_scaler(values)")
     print(f"fit_scaler({_SCALER_DEMO}) -> mean {mean}, std {std}")
@@ -32,16 +32,34 @@ def check_scaler(fit_scaler: Callable[..., Any], scale: Callable[..., Any], unsc
               f"{type(mean).__name__} and {type(std).__name__}")
     if (mean, std) != (5.0, 2.0):
         _fail(f"expected mean 5.0 and std 2.0 (the population std, ddof=0), got {mean} and {std}")
-    for name, fn, given, want in [("scale", scale, [5.0, 9.0, 1.0], [0.0, 2.0, -2.0]),
-                                  ("unscale", unscale, [0.0, 2.0, -2.0], [5.0, 9.0, 1.0])]:
-        got = fn(np.array(given), demo)
-        if not isinstance(got, np.ndarray) or got.shape != (3,) or not np.allclose(got, want):
-            rule = "(values - mean) / std" if name == "scale" else "values * std + mean"
-            _fail(f"{name}({given}) with mean 5 and std 2 should be the array {want} ({rule}), got {got!r}")
-    on_tensor = scale(torch.tensor([7.0]), demo)
-    if not isinstance(on_tensor, torch.Tensor) or not torch.allclose(on_tensor, torch.tensor([1.0])):
-        _fail(f"scale(torch.tensor([7.0])) should be the tensor [1.0]: scale works on a tensor too, got {on_tensor!r}")
-    print("check_scaler passed: mean 5, std 2; scale and unscale undo each other, on arrays and tensors")
+    print("check_fit_scaler passed: mean 5, std 2")
+
+
+def _check_one_way(name: str, fn: Callable[..., Any], scaler: Any, given: list[float], want: list[float],
+                   rule: str) -> None:
+    """``fn`` maps ``given`` to ``want`` with mean 5 and std 2, on an array and on a tensor."""
+    got = fn(np.array(given), scaler)
+    print(f"{name}({given}) with mean 5, std 2 -> {got!r}")
+    if not isinstance(got, np.ndarray) or got.shape != (3,) or not np.allclose(got, want):
+        _fail(f"{name}({given}) with mean 5 and std 2 should be the array {want} ({rule}), got {got!r}")
+    on_tensor = fn(torch.tensor([given[1]]), scaler)
+    if not isinstance(on_tensor, torch.Tensor) or not torch.allclose(on_tensor, torch.tensor([want[1]])):
+        _fail(f"{name}(torch.tensor([{given[1]}])) should be the tensor [{want[1]}]: {name} works on a tensor too, "
+              f"got {on_tensor!r}")
+
+
+def check_scale(scale: Callable[..., Any], scaler_class: Callable[..., Any]) -> None:
+    """Check ``scale`` with the scaler ``Scaler(5.0, 2.0)``, made here (your fit_scaler is not used)."""
+    _check_one_way("scale", scale, scaler_class(5.0, 2.0), [5.0, 9.0, 1.0], [0.0, 2.0, -2.0],
+                   "(values - mean) / std")
+    print("check_scale passed: (values - mean) / std, on arrays and tensors")
+
+
+def check_unscale(unscale: Callable[..., Any], scaler_class: Callable[..., Any]) -> None:
+    """Check ``unscale`` with the scaler ``Scaler(5.0, 2.0)``: it undoes what scale did."""
+    _check_one_way("unscale", unscale, scaler_class(5.0, 2.0), [0.0, 2.0, -2.0], [5.0, 9.0, 1.0],
+                   "values * std + mean")
+    print("check_unscale passed: values * std + mean undoes scale, on arrays and tensors")
 
 
 def check_level_scaler(level_scaler: Any, ppm: np.ndarray, train: np.ndarray) -> None:

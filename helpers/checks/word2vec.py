@@ -75,25 +75,39 @@ def check_get_target(get_target: Callable[..., Any]) -> None:
     print("check_get_target passed: R drawn once in 1..window, up to R words each side, clipped at the ends")
 
 
-def check_skipgram(skipgram_class: Callable[..., nn.Module]) -> None:
-    """Check ``SkipGramNeg``: its two tables, their starting values, and the three ``forward_*`` methods."""
-    with torch.random.fork_rng(devices=_cuda_devices()):   # leave the notebook's random numbers alone
-        torch.manual_seed(0)
-        _check_skipgram(skipgram_class(6, 4, torch.tensor([0.0, 0.0, 0.0, 1.0, 0.0, 0.0])))
-    print("check_skipgram passed: two tables, their starting values, and the three lookups")
-
-
-def _check_skipgram(toy: nn.Module) -> None:
-    print(toy)
+def _toy(skipgram_class: Callable[..., nn.Module]) -> nn.Module:
+    """``skipgram_class(6, 4, noise on word 3 only)``, its two tables checked for their size."""
+    toy = skipgram_class(6, 4, torch.tensor([0.0, 0.0, 0.0, 1.0, 0.0, 0.0]))
     for name in ("in_embed", "out_embed"):
         table = getattr(toy, name, None)
         if not isinstance(table, nn.Embedding) or tuple(table.weight.shape) != (6, 4):
             _fail(f"{name} should be nn.Embedding(n_vocab, n_embed) = nn.Embedding(6, 4), got {table!r}")
+    return toy
+
+
+def check_skipgram_tables(skipgram_class: Callable[..., nn.Module]) -> None:
+    """Check ``SkipGramNeg.__init__``: two tables of the right size and their starting values."""
+    with torch.random.fork_rng(devices=_cuda_devices()):   # leave the notebook's random numbers alone
+        torch.manual_seed(0)
+        toy = _toy(skipgram_class)
+    print(toy)
     if not (toy.in_embed.weight.abs().max() <= 0.5 / 4 and toy.in_embed.weight.std() > 0.01):
         _fail("in_embed should start uniform in [-0.5 / n_embed, 0.5 / n_embed] = [-0.125, 0.125], got values "
               f"from {toy.in_embed.weight.min().item():.3f} to {toy.in_embed.weight.max().item():.3f}")
     if torch.count_nonzero(toy.out_embed.weight) != 0:
         _fail("out_embed should start at all zeros")
+    with torch.random.fork_rng(devices=_cuda_devices()):
+        sparse = skipgram_class(6, 4, torch.full((6,), 1 / 6), sparse=True)
+    if not (sparse.in_embed.sparse and sparse.out_embed.sparse):
+        _fail("with sparse=True both tables should be sparse: nn.Embedding(n_vocab, n_embed, sparse=sparse)")
+    print("check_skipgram_tables passed: two tables of 6 x 4, in_embed small and uniform, out_embed zero")
+
+
+def check_skipgram_lookup(skipgram_class: Callable[..., nn.Module]) -> None:
+    """Check ``forward_input`` and ``forward_output`` on tables whose rows are set here."""
+    with torch.random.fork_rng(devices=_cuda_devices()):
+        toy = _toy(skipgram_class)
+    keep(toy).in_embed.weight.data.copy_(-torch.arange(24.0).view(6, 4))   # row k holds -4k .. -4k - 3
     keep(toy).out_embed.weight.data.copy_(torch.arange(24.0).view(6, 4))   # row k holds 4k .. 4k + 3
     ids = torch.tensor([5, 0, 2])
     v, u = toy.forward_input(ids), toy.forward_output(ids)
@@ -102,13 +116,32 @@ def _check_skipgram(toy: nn.Module) -> None:
         _fail("forward_input(ids) should be the rows ids of in_embed, shape (batch, n_embed)")
     if not torch.equal(u, toy.out_embed.weight[ids]):
         _fail("forward_output(ids) should be the rows ids of out_embed, shape (batch, n_embed)")
-    noise = toy.forward_noise(2, 3)
+    with torch.random.fork_rng(devices=_cuda_devices()):
+        sparse = skipgram_class(6, 4, torch.full((6,), 1 / 6), sparse=True)
+    keep(sparse).forward_input(ids).sum().add(keep(sparse).forward_output(ids).sum()).backward()
+    for name in ("in_embed", "out_embed"):
+        table = getattr(sparse, name)
+        if fetch(keep(table).weight.grad.is_sparse) != table.sparse:
+            _fail(f"a lookup in a table made with sparse={table.sparse} gave a "
+                  f"{'sparse' if not table.sparse else 'dense'} gradient: call the table, self.{name}(ids), "
+                  "rather than indexing its weight, so the gradient is sparse when the table is")
+    print("check_skipgram_lookup passed: rows of in_embed and of out_embed, gradients sparse with sparse tables")
+
+
+def check_skipgram_noise(skipgram_class: Callable[..., nn.Module]) -> None:
+    """Check ``forward_noise`` when all the noise probability is on word 3."""
+    with torch.random.fork_rng(devices=_cuda_devices()):
+        torch.manual_seed(0)
+        toy = _toy(skipgram_class)
+        keep(toy).out_embed.weight.data.copy_(torch.arange(24.0).view(6, 4))   # row k holds 4k .. 4k + 3
+        noise = toy.forward_noise(2, 3)
     print("forward_noise(2, 3):", tuple(noise.shape), "\n", noise[0])
     if tuple(noise.shape) != (2, 3, 4):
         _fail(f"forward_noise(2, 3) should be (batch, n_samples, n_embed) = (2, 3, 4), got {tuple(noise.shape)}")
     if not torch.equal(noise, toy.out_embed.weight[3].expand(2, 3, 4)):
         _fail("all the noise probability is on word 3, so every noise vector should be out_embed's row 3: "
               "draw the noise words from noise_dist and look them up in out_embed")
+    print("check_skipgram_noise passed: (batch, n_samples, n_embed) rows of out_embed, drawn from noise_dist")
 
 
 def check_negative_sampling_loss(loss_class: Callable[..., nn.Module]) -> None:
