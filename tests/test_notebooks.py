@@ -1,6 +1,7 @@
 """notebooks/ is generated from solutions/, leaks nothing, and every exercise is graded."""
 from __future__ import annotations
 
+import ast
 import filecmp
 import os
 import re
@@ -125,6 +126,33 @@ def test_every_exercise_is_followed_by_a_graded_test(solution):
         assert HIDDEN_BEGIN in following.source, f"{solution.name}: cell after {i} has no hidden tests"
         visible = following.source.split(HIDDEN_BEGIN)[0]
         assert _meaningful(visible), f"{solution.name}: test after cell {i} has no visible check"
+
+
+def _hidden_line_numbers(source: str) -> set[int]:
+    numbers, inside = set(), False
+    for n, line in enumerate(source.splitlines(), 1):
+        if line.strip() in (HIDDEN_BEGIN, HIDDEN_END):
+            inside = line.strip() == HIDDEN_BEGIN
+        elif inside:
+            numbers.add(n)
+    return numbers
+
+
+@pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)
+def test_every_hidden_assertion_says_why(solution):
+    """A failed hidden test reaches the student's feedback as its message: a bare assert would say nothing."""
+    silent = []
+    for cell in read(solution).cells:
+        if is_graded_test(cell):
+            hidden = _hidden_line_numbers(cell.source)
+            for node in ast.walk(ast.parse(cell.source)):
+                bare_assert = isinstance(node, ast.Assert) and node.msg is None
+                bare_raise = (isinstance(node, ast.Raise) and isinstance(node.exc, (ast.Name, ast.Call))
+                              and not getattr(node.exc, "args", None))
+                if (bare_assert or bare_raise) and node.lineno in hidden:
+                    silent.append(f"{cell.metadata['nbgrader']['grade_id']}, line {node.lineno}: "
+                                  f"{cell.source.splitlines()[node.lineno - 1].strip()}")
+    assert not silent, f"{solution.name}: hidden assertions without a message:\n" + "\n".join(silent)
 
 
 @pytest.mark.parametrize("solution", ALL_SOLUTIONS, ids=IDS)

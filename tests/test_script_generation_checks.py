@@ -124,6 +124,28 @@ class FromLastHidden(ScriptRNN):
         return self.fc(self.dropout(h[-1])), (h, c)
 
 
+class TiedWhereSizesAllow(ScriptRNN):
+    """Correct too: the output layer shares the embedding's weight when the sizes allow it."""
+
+    def __init__(self, vocab_size, output_size, embedding_dim, hidden_dim, n_layers, dropout=0.5):
+        super().__init__(vocab_size, output_size, embedding_dim, hidden_dim, n_layers, dropout)
+        if vocab_size == output_size and embedding_dim == hidden_dim:
+            self.fc.weight = self.embedding.weight
+
+
+class TiedThroughProjection(ScriptRNN):
+    """Weight tying through an extra projection: a fourth layer, which the graded tests do not accept."""
+
+    def __init__(self, vocab_size, output_size, embedding_dim, hidden_dim, n_layers, dropout=0.5):
+        super().__init__(vocab_size, output_size, embedding_dim, hidden_dim, n_layers, dropout)
+        self.project = nn.Linear(hidden_dim, embedding_dim)
+        self.fc = nn.Linear(embedding_dim, output_size)
+
+    def forward(self, nn_input, hidden):
+        out, hidden = self.lstm(self.embedding(nn_input), hidden)
+        return self.fc(self.project(self.dropout(out[:, -1]))), hidden
+
+
 class EveryStep(ScriptRNN):
     def forward(self, nn_input, hidden):
         out, hidden = self.lstm(self.embedding(nn_input), hidden)
@@ -153,7 +175,7 @@ class RandomStart(ScriptRNN):
         return (torch.randn(self.n_layers, batch_size, self.hidden_dim),) * 2
 
 
-@pytest.mark.parametrize("cls", [ScriptRNN, FromLastHidden])
+@pytest.mark.parametrize("cls", [ScriptRNN, FromLastHidden, TiedWhereSizesAllow])
 def test_script_rnn_check_passes_right_answers(cls, capsys):
     checks.check_script_rnn(cls)
     assert "check_script_rnn passed" in capsys.readouterr().out
@@ -165,6 +187,7 @@ def test_script_rnn_check_passes_right_answers(cls, capsys):
     (DropoutAlways, "a one-layer ScriptRNN warned"),
     (NoDropout, "nn.Dropout before the linear layer"),
     (RandomStart, "init_hidden should return zeros"),
+    (TiedThroughProjection, "exactly one nn.Embedding, one nn.LSTM and one nn.Linear.*got 1, 1 and 2"),
 ])
 def test_script_rnn_check_explains_mistakes(cls, words):
     with pytest.raises(AssertionError, match=words):
