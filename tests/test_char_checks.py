@@ -105,7 +105,8 @@ def test_get_batches_check_passes_correct_versions(capsys):
     (rows_interleaved, r"x of batch 0 should be \[\[0, 1, 2\], \[12, 13, 14\]\]"),
     (targets_not_shifted, "y of batch 0 should be x shifted by one character"),
     (last_column_wrong, r"y\[:, -1\] of batch 0 should be the characters that follow"),
-    (lambda a, b, s: [a], "pairs"),
+    (lambda a, b, s: (x for x in [a]), "pairs"),
+    (lambda a, b, s: list(get_batches(a, b, s)), "generator function: yield each"),
     (lambda a, b, s: 42, "yield"),
     (lambda a, b, s: ((x.T, y.T) for x, y in get_batches(a, b, s)), r"shape \(batch_size, seq_length\)"),
 ])
@@ -179,7 +180,21 @@ class OnTheMetaDevice(CharRNN):
         return torch.zeros(shape, device="meta"), torch.zeros(shape, device="meta")
 
 
+class DropoutNeverApplied(CharRNN):
+    def forward(self, x, hidden=None):
+        out, hidden = self.lstm(x, hidden)
+        return self.fc(out.reshape(-1, self.n_hidden)), hidden
+
+
+class StateOnTheCPU(CharRNN):
+    def init_hidden(self, batch_size):
+        shape = (self.n_layers, batch_size, self.n_hidden)
+        return torch.zeros(shape), torch.zeros(shape)
+
+
 @pytest.mark.parametrize("cls, words", [
+    (DropoutNeverApplied, "apply self.dropout to the LSTM's output before self.fc"),
+    (StateOnTheCPU, r"moved to the 'meta' device made its init_hidden state on \['cpu', 'cpu'\]"),
     (NoReshape, r"logits should have shape \(batch \* seq, n_chars\) = \(5, 8\), got \(1, 5, 8\)"),
     (Softmaxed, "raw scores"),
     (IgnoresHidden, "ignores the hidden state"),

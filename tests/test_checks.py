@@ -61,6 +61,12 @@ class NoneHidden(GoodRNN):
         return self.fc(self.rnn(x, hidden)[0]), None
 
 
+class DetachesHidden(GoodRNN):
+    def forward(self, x, hidden):
+        r_out, hidden = self.rnn(x, hidden)
+        return self.fc(r_out), hidden.detach()
+
+
 class Renamed(nn.Module):
     def __init__(self):
         super().__init__()
@@ -102,6 +108,7 @@ def test_check_rnn_forward_passes_a_correct_model(kwargs, capsys):
         (ExtraActivation, r"output values differ from fc\(rnn\(x\)\)"),
         (OutputOnly, r"forward must return a pair \(output, hidden\), got Tensor"),
         (NoneHidden, r"two tensors \(output, hidden\), got \(Tensor, NoneType\)"),
+        (DetachesHidden, r"still attached to the graph: detaching it is train_step's job"),
     ],
 )
 def test_check_rnn_forward_fails_wrong_models(model_class, message, capsys):
@@ -156,6 +163,16 @@ def step_returning_no_hidden(model, optimizer, loss_fn, x, y, hidden=None, clip=
     return train_step(model, optimizer, loss_fn, x, y, hidden, clip)[0], None
 
 
+def step_returning_loss_with_graph(model, optimizer, loss_fn, x, y, hidden=None, clip=5.0):
+    optimizer.zero_grad()
+    output, hidden = model(x, hidden)
+    loss = loss_fn(output, y)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return loss, hidden.detach()
+
+
 def step_without_update(model, optimizer, loss_fn, x, y, hidden=None, clip=5.0):
     optimizer.zero_grad()
     output, hidden = model(x, hidden)
@@ -178,6 +195,7 @@ def test_check_train_step_passes_the_reference(capsys):
         (step_ignoring_hidden, r"step 2: loss .* but expected .*hidden state from the previous step"),
         (step_returning_loss_only, r"must return \(loss, hidden\)"),
         (step_returning_no_hidden, r"step 1: the returned hidden state should be a tensor, got NoneType"),
+        (step_returning_loss_with_graph, r"still attached to the graph: return loss.detach\(\)"),
         (step_without_update, r"step 1: weight \S+ differs.*optimizer\.step\(\)"),
     ],
 )

@@ -141,6 +141,7 @@ def test_forget_gate_check_passes_right_answers(fn, capsys):
     (lambda ltm, stm, event, p: torch.sigmoid(p.f.combine(ltm, event)) * stm, "mind the order"),
     (lambda ltm, stm, event, p: torch.sigmoid(p.f.combine(stm, event)), "forget_gate differs from PyTorch"),
     (lambda ltm, stm, event, p: (torch.sigmoid(p.f.combine(stm, event)) * ltm).detach().numpy(), "plain tensor"),
+    (lambda ltm, stm, event, p: ltm.mul_(torch.sigmoid(p.f.combine(stm, event))), r"changed the ltm.*not ltm \*= f"),
 ])
 def test_forget_gate_check_explains_mistakes(fn, words):
     with pytest.raises(AssertionError, match=words):
@@ -163,9 +164,18 @@ def test_remember_gate_check_passes_right_answers(fn, capsys):
     assert "check_remember_gate passed" in capsys.readouterr().out
 
 
-def test_remember_gate_check_explains_a_mistake():
-    with pytest.raises(AssertionError, match="kept plus what was learned"):
-        checks.check_remember_gate(lambda kept, learned: kept * learned)
+def add_in_place(kept, learned):
+    kept += learned
+    return kept
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda kept, learned: kept * learned, "kept plus what was learned"),
+    (add_in_place, r"changed the kept.*not kept \+= learned"),
+])
+def test_remember_gate_check_explains_mistakes(fn, words):
+    with pytest.raises(AssertionError, match=words):
+        checks.check_remember_gate(fn)
 
 
 def test_use_gate_check():
@@ -190,6 +200,12 @@ def test_cell_sequence_and_stack_checks_explain_mistakes():
         checks.check_lstm_cell_step(lambda x, state, p: list(lstm_cell_step(x, state, p)), lstm_weights)
     with pytest.raises(AssertionError, match="last h"):   # the state it started from, not the last one
         checks.check_lstm_sequence(lambda x, state, p: (lstm_sequence(x, state, p)[0], state), lstm_weights)
+    with pytest.raises(AssertionError, match=r"float64 x failed.*x.new_zeros"):   # float32 zeros
+        checks.check_lstm_sequence(lambda x, state, p: lstm_sequence(
+            x, state or (torch.zeros(x.shape[0], p.hidden_size),) * 2, p), lstm_weights)
+    with pytest.raises(AssertionError, match="outputs from state None"):   # None read as a random state
+        checks.check_lstm_sequence(lambda x, state, p: lstm_sequence(
+            x, state or (torch.ones_like(x[:, 0, :1]).expand(-1, p.hidden_size),) * 2, p), lstm_weights)
     with pytest.raises(AssertionError, match="the LAST layer's outputs"):
         checks.check_lstm_stack(
             lambda x, state, layers: (lstm_sequence(x, (state[0][0], state[1][0]), layers[0])[0],

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..grading import fetch, in_kernel, keep
 from ..loop import eval_mode, model_device
 from ..chars import vocab_of
 from ._common import _build_model, _check_lstm_state, _cuda_devices, _fail
@@ -78,6 +79,9 @@ def check_get_batches(fn: Callable[..., Any]) -> None:
     position of a character in the text; the expected batches are written out
     in ``_BATCH_CASES``.
     """
+    if not fetch(in_kernel("inspect").isgenerator(fn(np.arange(20), 2, 3))):   # asked where fn runs
+        _fail("get_batches should be a generator function: yield each (x, y) pair instead of "
+              "returning them (the training loop reads one batch at a time)")
     for (n, batch_size, seq_length), batches in _BATCH_CASES.items():
         arr = np.arange(n)
         try:
@@ -155,8 +159,35 @@ def check_char_rnn(model_or_cls: Any) -> None:
         with eval_mode(model), torch.no_grad():
             for batch in (1, 3):
                 _check_char_step(model, batch, 5, n_chars, hp["n_layers"], hp["n_hidden"])
+        if not isinstance(model_or_cls, nn.Module):   # a class: build the models these two need
+            _check_dropout_applied(model_or_cls, tuple("abcdefgh"))
+            _check_state_follows_weights(model_or_cls, tuple("abcdefgh"))
     print(f"check_char_rnn passed: logits (batch * seq, {n_chars}), hidden ({hp['n_layers']}, batch, "
           f"{hp['n_hidden']}) for batch sizes 1 and 3, on {model_device(model)}")
+
+
+def _check_dropout_applied(cls: Any, chars: tuple[str, ...]) -> None:
+    """With one layer only self.dropout can make two calls in training mode differ."""
+    model = _build_model(cls, "CharRNN", "(chars, n_hidden=..., n_layers=..., drop_prob=...)",
+                         chars, n_hidden=16, n_layers=1, drop_prob=0.5)
+    model.train()
+    x = F.one_hot(torch.randint(len(chars), (3, 5)), len(chars)).float().to(model_device(model))
+    with torch.no_grad():
+        first, second = model(x, model.init_hidden(3))[0], model(x, model.init_hidden(3))[0]
+    if torch.equal(first, second):
+        _fail("with drop_prob=0.5 in training mode, two calls gave the same logits: apply self.dropout "
+              "to the LSTM's output before self.fc")
+
+
+def _check_state_follows_weights(cls: Any, chars: tuple[str, ...]) -> None:
+    """init_hidden makes its zeros where the weights are: tried on the 'meta' device, which every machine has."""
+    model = keep(_build_model(cls, "CharRNN", "(chars, n_hidden=..., n_layers=..., drop_prob=...)",
+                              chars, n_hidden=16, n_layers=2, drop_prob=0.1)).to("meta")
+    state = keep(model).init_hidden(2)
+    devices = [fetch(keep(state)[k].device).type for k in (0, 1)]
+    if devices != ["meta", "meta"]:
+        _fail(f"a model moved to the 'meta' device made its init_hidden state on {devices}: make the zeros "
+              "where the weights are (weight.new_zeros(shape)), so the same code runs on a GPU")
 
 
 def _check_char_step(model: nn.Module, batch: int, seq: int, n_chars: int,

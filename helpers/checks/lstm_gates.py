@@ -15,7 +15,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from ..grading import define_in_kernel, in_kernel
+from ..grading import define_in_kernel, fetch, in_kernel
 from ._common import _cuda_devices, _fail
 
 TOL = 1e-6   # the largest |difference| from PyTorch allowed, in float64
@@ -32,6 +32,16 @@ def _compare(name: str, got: Any, expected: torch.Tensor, hint: str = "") -> Non
     if not diff <= TOL:
         _fail(f"{name} differs from PyTorch by up to {diff:.3g} (allowed {TOL:g})" + (f": {hint}" if hint else ""))
     print(f"{name}: max |difference| = {diff:.2e}  (allowed {TOL:g})")
+
+
+def _copy_there(t: torch.Tensor) -> Any:
+    """A copy of ``t`` made where the student's code runs, so that a change made to it in place can be read back."""
+    return in_kernel("torch").clone(t)
+
+
+def _unchanged(name: str, argument: str, there: Any, before: torch.Tensor, how: str) -> None:
+    if not torch.equal(fetch(there), before):
+        _fail(f"{name} changed the {argument} it was given (an in-place operation): {how}")
 
 
 def _tensors(*shapes: tuple[int, ...], seed: int = 0) -> list[torch.Tensor]:
@@ -72,8 +82,10 @@ def check_forget_gate(forget_gate: Callable[..., Any], lstm_weights_from_torch: 
     p = lstm_weights_from_torch(there)[0]
     x, h, c = _tensors((2, 3), (2, 4), (2, 4))
     _, kept = _step(_without_candidate(here), x, h, c)
-    _compare("forget_gate", forget_gate(c, h, x, p), kept,
+    c_there = _copy_there(c)
+    _compare("forget_gate", forget_gate(c_there, h, x, p), kept,
              "f = sigmoid(p.f.combine(stm, event)), times the old LTM; mind the order (ltm, stm, event)")
+    _unchanged("forget_gate", "ltm", c_there, c, "f * ltm, not ltm *= f")
     print("check_forget_gate passed: f * ltm, as nn.LSTM keeps it")
 
 
@@ -97,8 +109,11 @@ def check_remember_gate(remember_gate: Callable[..., Any]) -> None:
     _, kept = _step(_without_candidate(lstm), x, h, c)
     _, learned = _step(lstm, x, h, torch.zeros_like(c))
     _, new_ltm = _step(lstm, x, h, c)
-    _compare("remember_gate", remember_gate(kept, learned), new_ltm,
+    kept_there, learned_there = _copy_there(kept), _copy_there(learned)
+    _compare("remember_gate", remember_gate(kept_there, learned_there), new_ltm,
              "the new LTM is what was kept plus what was learned")
+    _unchanged("remember_gate", "kept", kept_there, kept, "kept + learned, not kept += learned")
+    _unchanged("remember_gate", "learned", learned_there, learned, "kept + learned, not learned += kept")
     print("check_remember_gate passed: kept + learned is nn.LSTM's new LTM")
 
 
@@ -145,7 +160,16 @@ def check_lstm_sequence(lstm_sequence: Callable[..., Any], lstm_weights_from_tor
     _compare("outputs", out, out_ref, "the STM of every step, stacked on dim 1: (batch, seq_len, hidden)")
     _compare("last h", h, h_ref[0])
     _compare("last c", c, c_ref[0])
-    print("check_lstm_sequence passed: every step's STM and the last state, as nn.LSTM gives them")
+    with torch.no_grad():
+        out_zero, _ = here(x)
+    try:
+        out, _ = lstm_sequence(x, None, lstm_weights_from_torch(there)[0])
+    except RuntimeError as err:
+        _fail(f"lstm_sequence(x, None, p) with a float64 x failed ({err}): start from zeros made like x, "
+              "x.new_zeros(batch, p.hidden_size), which have x's dtype and device")
+    _compare("outputs from state None", out, out_zero, "state None means h and c start at zero, made with x.new_zeros")
+    print("check_lstm_sequence passed: every step's STM and the last state, as nn.LSTM gives them, "
+          "from a given state and from None")
 
 
 def check_lstm_stack(lstm_stack: Callable[..., Any], lstm_weights_from_torch: Callable[..., Any]) -> None:

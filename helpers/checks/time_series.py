@@ -38,6 +38,9 @@ def check_rnn_forward(model: nn.Module) -> None:
         _fail(f"output shape should be (batch, seq, output_size) = {want_out}, got {tuple(out.shape)}")
     if tuple(hidden.shape) != want_hidden:
         _fail(f"hidden shape should be (num_layers, batch, hidden_dim) = {want_hidden}, got {tuple(hidden.shape)}")
+    if torch.is_grad_enabled() and not hidden.requires_grad:
+        _fail("forward should return the RNN's new hidden state as it is, still attached to the graph: "
+              "detaching it is train_step's job")
     with torch.no_grad():
         r_out, r_hidden = rnn(x)
         expected = fc(r_out)
@@ -115,6 +118,8 @@ def check_train_step(step: Callable[..., Any]) -> None:
         loss, hidden = result
         if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
             _fail("the loss returned should be a 0-d tensor (keep the tensor, do not call .item())")
+        if loss.requires_grad:
+            _fail("the loss returned is still attached to the graph: return loss.detach() (a 0-d tensor)")
         if abs(float(loss) - want_loss) > 1e-3:
             _fail(f"step {i}: loss {float(loss):.6f} but expected {want_loss:.6f}; "
                   "is the hidden state from the previous step passed to the model?")
