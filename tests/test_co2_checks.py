@@ -206,6 +206,12 @@ class FirstStep(Forecaster):
         return self.fc(self.lstm(x)[0][:, 0])
 
 
+class FirstLayerState(Forecaster):
+    def forward(self, x):
+        _, (h, _) = self.lstm(x)
+        return self.fc(h[0])
+
+
 class EveryStep(Forecaster):
     def forward(self, x):
         return self.fc(self.lstm(x)[0])
@@ -217,7 +223,8 @@ def test_forecaster_check_passes_right_answers(cls, capsys):
     assert "check_forecaster passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("cls, words", [(FirstStep, "output at the last step"), (EveryStep, r"\(batch, 1\)")])
+@pytest.mark.parametrize("cls, words", [(FirstStep, "output at the last step"), (EveryStep, r"\(batch, 1\)"),
+                                        (FirstLayerState, r"top layer's output.*not h_n\[0\]")])
 def test_forecaster_check_explains_mistakes(cls, words):
     with pytest.raises(AssertionError, match=words):
         checks.check_forecaster(cls)

@@ -170,6 +170,11 @@ class NoDropout(ScriptRNN):
         return self.fc(out[:, -1]), hidden
 
 
+class Float32OnTheCPU(ScriptRNN):
+    def init_hidden(self, batch_size):
+        return (torch.zeros(self.n_layers, batch_size, self.hidden_dim),) * 2
+
+
 class RandomStart(ScriptRNN):
     def init_hidden(self, batch_size):
         return (torch.randn(self.n_layers, batch_size, self.hidden_dim),) * 2
@@ -187,6 +192,7 @@ def test_script_rnn_check_passes_right_answers(cls, capsys):
     (DropoutAlways, "a one-layer ScriptRNN warned"),
     (NoDropout, "nn.Dropout before the linear layer"),
     (RandomStart, "init_hidden should return zeros"),
+    (Float32OnTheCPU, r"model in float64 \(model.double\(\)\) should make float64 zeros"),
     (TiedThroughProjection, "exactly one nn.Embedding, one nn.LSTM and one nn.Linear.*got 1, 1 and 2"),
 ])
 def test_script_rnn_check_explains_mistakes(cls, words):
@@ -245,6 +251,15 @@ def loss_after_the_step(rnn, optimizer, criterion, inp, target, hidden, clip=5.0
     return criterion(rnn(inp, hidden)[0], target).item(), hidden
 
 
+def never_clears(rnn, optimizer, criterion, inp, target, hidden, clip=5.0):
+    logits, hidden = rnn(inp, tuple(h.detach() for h in hidden))
+    loss = criterion(logits, target)
+    loss.backward()
+    nn.utils.clip_grad_norm_(rnn.parameters(), clip)
+    optimizer.step()
+    return loss.item(), tuple(h.detach() for h in hidden)
+
+
 def hidden_not_detached(rnn, optimizer, criterion, inp, target, hidden, clip=5.0):
     optimizer.zero_grad()
     logits, hidden = rnn(inp, hidden)
@@ -264,7 +279,8 @@ def test_forward_back_prop_check_passes_right_answers(fn, capsys):
 @pytest.mark.parametrize("fn, words", [
     (without_clipping, "clip the gradients' total norm"),
     (loss_after_the_step, "the batch's loss before the step"),
-    (hidden_not_detached, "detached"),
+    (hidden_not_detached, "detach the incoming state first"),
+    (never_clears, "Call optimizer.zero_grad"),
     (lambda *args, **kwargs: (torch.tensor(forward_back_prop(*args, **kwargs)[0]),
                               forward_back_prop(*args, **kwargs)[1]), "as a Python float"),
 ])
@@ -318,8 +334,25 @@ def growing_window(rnn, prime_word, int_to_vocab, token_dict, pad_value, sequenc
     return text.replace("\n ", "\n")
 
 
+def always_the_likeliest(rnn, prime_word, int_to_vocab, token_dict, pad_value, sequence_length,
+                         predict_len=100, top_k=5, temperature=1.0, generator=None):
+    vocab_to_int = {w: i for i, w in int_to_vocab.items()}
+    window, words = [pad_value] * (sequence_length - 1) + [vocab_to_int[prime_word]], [prime_word]
+    with torch.no_grad():
+        for _ in range(predict_len):
+            pick = rnn(torch.tensor([window]), rnn.init_hidden(1))[0][0].argmax().item()
+            words.append(int_to_vocab[pick])
+            window = window[1:] + [pick]
+    text = " ".join(words)
+    for symbol, token in token_dict.items():
+        text = text.replace(" " + token, symbol)
+    return text.replace("\n ", "\n")
+
+
 def test_generate_check():
     checks.check_generate(generate)
+    with pytest.raises(AssertionError, match="draw each word with torch.multinomial"):
+        checks.check_generate(always_the_likeliest)
     with pytest.raises(AssertionError, match="together with the space before it"):
         checks.check_generate(keeps_spaces)
     with pytest.raises(AssertionError, match=r"\[pad, pad, romeo\]"):

@@ -107,7 +107,7 @@ def check_forecaster(forecaster_class: Callable[..., nn.Module]) -> None:
     """Check ``forward``: a small forecaster on random data equals fc(the LSTM's last output), worked out here."""
     with torch.random.fork_rng(devices=_cuda_devices()):   # leave the notebook's random numbers alone
         torch.manual_seed(0)
-        model = forecaster_class(hidden_dim=5)
+        model = forecaster_class(hidden_dim=5, n_layers=2)   # two layers: h_n[0] is not the last layer's
         x = torch.randn(4, 7, 1)
     out = model(x)
     print("input:", tuple(x.shape), "-> output:", tuple(out.shape))
@@ -116,7 +116,8 @@ def check_forecaster(forecaster_class: Callable[..., nn.Module]) -> None:
     with torch.no_grad():
         expected = model.fc(model.lstm(x)[0][:, -1])
     if not torch.allclose(out, expected, atol=1e-6):
-        _fail("forward should be self.fc(the LSTM's output at the last step), from a zero state")
+        _fail("forward should be self.fc(the LSTM's output at the last step), from a zero state: with two "
+              "layers, that is the top layer's output (output[:, -1] or h_n[-1], not h_n[0])")
     print("check_forecaster passed: (batch, seq, 1) -> (batch, 1), the last step through fc")
 
 

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from ..grading import define_in_kernel, fetch, in_kernel
+from ..grading import define_in_kernel, fetch, in_kernel, keep
 from ._common import _cuda_devices, _fail
 
 # The symbols token_lookup must cover: the punctuation of a script and the line break.
@@ -128,6 +128,15 @@ def _check_script_rnn(script_rnn_class: Callable[..., Any]) -> None:
               f"{tuple(h.shape)} and {tuple(c.shape)}")
     if h.any() or c.any():
         _fail("init_hidden should return zeros")
+    doubled = keep(script_rnn_class(12, 9, 4, 6, 2, dropout=0.5)).double()
+    if any(fetch(t.dtype) != torch.float64 for t in keep(doubled).init_hidden(2)):
+        _fail("init_hidden of a model in float64 (model.double()) should make float64 zeros: make them like "
+              "the parameters, next(self.parameters()).new_zeros(shape)")
+    on_meta = keep(script_rnn_class(12, 9, 4, 6, 2, dropout=0.5)).to("meta")
+    state = keep(on_meta).init_hidden(2)
+    if any(fetch(keep(state)[k].device).type != "meta" for k in (0, 1)):
+        _fail("init_hidden of a model moved to the 'meta' device should make its zeros there: make them where "
+              "the parameters are, next(self.parameters()).new_zeros(shape)")
     toy.eval()
     logits, (h1, c1) = toy(x, (h, c))
     print("logits:", tuple(logits.shape), " new h, c:", tuple(h1.shape), tuple(c1.shape))
@@ -174,6 +183,30 @@ class TinyModel(nn.Module):
 '''
 
 
+# Gradients of 50 on every weight, as if an earlier batch had left them there.
+_LEFT_OVER = '''
+import torch
+
+
+def leave_gradients(model):
+    for p in model.parameters():
+        p.grad = torch.full_like(p, 50.0)
+'''
+
+
+def _one_clean_step(toy: Any, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The weights after one plain step on a copy of ``toy`` here (SGD 0.1, clip 5): what the step must give."""
+    space: dict[str, Any] = {}
+    exec(_TINY_MODEL, space)
+    model = space["TinyModel"]()
+    model.load_state_dict(fetch(in_kernel("builtins").dict(toy.state_dict())))
+    loss = nn.functional.cross_entropy(model(x, model.init_hidden(8))[0], y)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    with torch.no_grad():
+        return torch.cat([(p - 0.1 * p.grad).flatten() for p in model.parameters()])
+
+
 def check_forward_back_prop(forward_back_prop: Callable[..., Any]) -> None:
     """Check one step of ``forward_back_prop`` on a tiny model: the loss returned, the step, the clip."""
     tiny_model = define_in_kernel(_TINY_MODEL)["TinyModel"]
@@ -184,7 +217,15 @@ def check_forward_back_prop(forward_back_prop: Callable[..., Any]) -> None:
     optimizer = in_kernel("torch.optim").SGD(toy.parameters(), lr=0.1)   # made beside the model, too
     criterion = in_kernel("torch.nn").CrossEntropyLoss()
     before = fetch(criterion(toy(x, toy.init_hidden(8))[0], y)).item()   # the value, wherever it was computed
-    step_loss, step_hidden = forward_back_prop(toy, optimizer, criterion, x, y, toy.init_hidden(8), clip=5.0)
+    want = _one_clean_step(toy, x, y)
+    # gradients left over from an earlier batch, and a state still attached to an earlier graph
+    define_in_kernel(_LEFT_OVER)["leave_gradients"](toy)
+    torch_there = in_kernel("torch")
+    h_in, c_in = (torch_there.zeros(1, 8, 6, requires_grad=True) for _ in range(2))
+    step_loss, step_hidden = forward_back_prop(toy, optimizer, criterion, x, y, (h_in, c_in), clip=5.0)
+    if fetch(keep(h_in).grad) is not None or fetch(keep(c_in).grad) is not None:
+        _fail("the step's gradient reached the hidden state it was given: detach the incoming state first "
+              "(h.detach() for each of h and c), so a step never reaches back into an earlier batch")
     print(f"loss returned {step_loss:.6f}, loss before the step {before:.6f}")
     if type(step_loss) is not float:
         _fail(f"return the loss as a Python float (loss.item()), got {type(step_loss).__name__}")
@@ -192,6 +233,11 @@ def check_forward_back_prop(forward_back_prop: Callable[..., Any]) -> None:
         _fail(f"the loss returned should be the batch's loss before the step, {before:.6f}, got {step_loss:.6f}")
     if any(h.requires_grad for h in step_hidden):
         _fail("return the new hidden state detached (h.detach() for each of h and c)")
+    got = torch.cat([p.detach().flatten() for p in toy.parameters()])
+    if (got - want).abs().max().item() > 1e-5:
+        _fail("after one step the weights differ from one clean step (clear the gradients, forward, backward, "
+              "clip to 5, step), worked out here: were the gradients an earlier batch left on the weights added "
+              "to this batch's? Call optimizer.zero_grad() before backward")
     after = fetch(criterion(toy(x, toy.init_hidden(8))[0], y)).item()
     print(f"loss after one step {after:.6f}")
     if not after < before:
@@ -254,4 +300,14 @@ def check_generate(generate: Callable[..., Any]) -> None:
         _fail(f"the windows read should be [pad, pad, romeo], then slide one id at a time; got {windows[:3]}")
     if len(windows) != 10:
         _fail(f"predict_len=10: the model should run 10 times, it ran {len(windows)} times")
+    even = torch.zeros(8, 8)
+    even[:, 4] = even[:, 6] = 5.0   # after any word, "o" and "love" are equally likely
+    drawn = generate(define_in_kernel(_STAND_IN)["StandIn"](even), "romeo", dict(_TOY_WORDS), dict(_TOY_TOKENS),
+                     pad_value=0, sequence_length=3, predict_len=30, top_k=2,
+                     generator=in_kernel("torch").Generator().manual_seed(0))
+    words = set(drawn.replace(",", " ").replace(".", " ").split()[1:])
+    print("30 words, two equally likely at each step:", sorted(words))
+    if words != {"o", "love"}:
+        _fail(f"with top_k=2 and two equally likely words, 30 words drawn gave only {sorted(words)}: draw each word "
+              "with torch.multinomial from the softmax of the top_k logits, rather than taking the largest")
     print("check_generate passed: the window slides, each word chosen is read next, symbols put back")
