@@ -10,7 +10,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from ..grading import define_in_kernel, fetch, in_kernel, keep
-from ._common import _cuda_devices, _fail
+from ._common import _any_dict, _cuda_devices, _fail
 
 # The symbols token_lookup must cover: the punctuation of a script and the line break.
 _SYMBOLS = [".", ",", '"', "!", "?", ";", ":", "-", "(", ")", "\n"]
@@ -19,11 +19,9 @@ _SYMBOLS = [".", ",", '"', "!", "?", ";", ":", "-", "(", ")", "\n"]
 def check_create_lookup_tables(create_lookup_tables: Callable[..., Any]) -> None:
     """Check the tables of "the cat sat on the mat the cat sat": the 3, cat 2, sat 2, on 1, mat 1."""
     to_int, to_word = create_lookup_tables("the cat sat on the mat the cat sat".split())
+    to_int, to_word = _any_dict(to_int, "vocab_to_int"), _any_dict(to_word, "int_to_vocab")
     print("vocab_to_int:", to_int)
     print("int_to_vocab:", to_word)
-    if not (isinstance(to_int, dict) and isinstance(to_word, dict)):
-        _fail(f"return two dicts (vocab_to_int, int_to_vocab), got {type(to_int).__name__} and "
-              f"{type(to_word).__name__}")
     want = {"the": 0, "cat": 1, "sat": 2, "on": 3, "mat": 4}
     if to_int != want:
         _fail(f"vocab_to_int should be {want}: by count, ties in order of first appearance; got {to_int}")

@@ -9,7 +9,7 @@ from torch import nn
 
 from ..loop import eval_mode, model_device
 from ..words import UNK_ID, tokenize
-from ._common import _build_model, _check_lstm_state, _cuda_devices, _fail
+from ._common import _any_dict, _build_model, _check_lstm_state, _cuda_devices, _fail
 
 
 _TOY_REVIEWS = [
@@ -36,9 +36,7 @@ def check_vocab_to_int(fn: Callable[..., Any]) -> None:
     2 up (0 is padding, 1 unknown), most frequent first, ties alphabetical.
     """
     for min_freq, want in _TOY_VOCABS.items():
-        got = fn([list(r) for r in _TOY_REVIEWS], min_freq)
-        if not isinstance(got, dict):
-            _fail(f"build_vocab_to_int should return a dict word -> id, got {type(got).__name__}")
+        got = _any_dict(fn([list(r) for r in _TOY_REVIEWS], min_freq), "build_vocab_to_int's result (word -> id)")
         if set(got) != set(want):
             _fail(f"with min_freq={min_freq} the words should be {sorted(want)} (those seen at least "
                   f"min_freq times over all reviews), got {sorted(map(str, got))}")
