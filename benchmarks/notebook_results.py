@@ -52,21 +52,30 @@ RECORDS = {
     "rnn-from-scratch": """
 RESULTS = {
     "hidden_size": HIDDEN_SIZE, "seq_length": SEQ_LENGTH, "train_seconds": TRAIN_SECONDS,
-    "numpy": {"optimizer": f"Adagrad lr {LR}", "chars_per_second": np_speed, "chunks": np_chunks,
-              "final_loss_per_char": np_curve["loss_per_char"][-1], "curve": np_curve},
-    "torch": {"optimizer": f"Adam lr {TORCH_LR}", "chars_per_second": torch_speed, "chunks": torch_chunks,
-              "final_loss_per_char": torch_curve["loss_per_char"][-1], "curve": torch_curve,
-              "threads": torch.get_num_threads()},
+    "held_out_chars": HELD_OUT_CHARS,
+    "numpy": {"optimizer": f"Adagrad lr {LR}", "dtype": "float64", "chars_per_second": np_speed,
+              "chunks": np_chunks, "final_loss_per_char": np_curve["loss_per_char"][-1],
+              "held_out_loss_per_char": np_held_out, "curve": np_curve},
+    "torch_control": {"optimizer": f"Adagrad lr {LR}", "dtype": "float64", "chars_per_second": control_speed,
+                      "chunks": control_chunks, "final_loss_per_char": control_curve["loss_per_char"][-1],
+                      "held_out_loss_per_char": control_held_out, "curve": control_curve},
+    "torch": {"optimizer": f"Adam lr {TORCH_LR}", "dtype": "float32", "chars_per_second": torch_speed,
+              "chunks": torch_chunks, "final_loss_per_char": torch_curve["loss_per_char"][-1],
+              "held_out_loss_per_char": torch_held_out, "curve": torch_curve},
+    "threads": torch.get_num_threads(),
     "hidden_gradient_norms": {name: values.tolist() for name, values in norms.items()},
-    "largest_gradient_entry": {},
+    "clipping": {},
 }
 for _name, _p in networks.items():
     _, _cache = rnn_forward(study_ids[:-1], study_ids[1:], np.zeros(HIDDEN_SIZE), _p)
     _grads, _ = rnn_backward(study_ids[1:], _cache, _p)
-    _before = max(np.abs(g).max() for g in _grads.values())
+    _whole = np.concatenate([g.ravel() for g in _grads.values()])
     clip_gradients(_grads, CLIP)
-    RESULTS["largest_gradient_entry"][_name] = {"before_clipping": _before,
-                                                "after": max(np.abs(g).max() for g in _grads.values())}
+    _clipped = np.concatenate([g.ravel() for g in _grads.values()])
+    RESULTS["clipping"][_name] = {
+        "largest_entry_before": float(np.abs(_whole).max()), "largest_entry_after": float(np.abs(_clipped).max()),
+        "share_clipped": float(np.mean(_whole != _clipped)),
+        "cosine": float(_whole @ _clipped / (np.linalg.norm(_whole) * np.linalg.norm(_clipped)))}
 """,
     "word2vec": """
 RESULTS = {
@@ -175,9 +184,10 @@ def _co2_summary(record: dict) -> list[str]:
 
 
 def _from_scratch_summary(record: dict) -> list[str]:
-    return [f"{name}: {run['chars_per_second']:,.0f} characters/s, smoothed loss {run['final_loss_per_char']:.3f} "
-            f"per character after {record['train_seconds']} s ({run['optimizer']})"
-            for name, run in (("NumPy", record["numpy"]), ("PyTorch", record["torch"]))]
+    runs = (("NumPy", record["numpy"]), ("PyTorch control", record["torch_control"]), ("PyTorch", record["torch"]))
+    return [f"{name} ({run['optimizer']}, {run['dtype']}): {run['chars_per_second']:,.0f} characters/s, smoothed "
+            f"loss {run['final_loss_per_char']:.3f}, held out {run['held_out_loss_per_char']:.3f} per character "
+            f"after {record['train_seconds']} s" for name, run in runs]
 
 
 def _word2vec_summary(record: dict) -> list[str]:

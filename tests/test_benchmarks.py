@@ -97,19 +97,22 @@ def test_co2_benchmark_refuses_a_malformed_setting(tmp_path):
 
 
 @pytest.mark.skipif(not _have("shakespeare"), reason="tiny Shakespeare is not in the data folder (set RNN_DATA_DIR)")
-def test_from_scratch_benchmark_reads_both_runs_from_the_notebook(tmp_path):
+def test_from_scratch_benchmark_reads_the_three_runs_from_the_notebook(tmp_path):
     proc = _bench("notebook_results.py", "rnn-from-scratch", "--smoke", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads((tmp_path / "rnn-from-scratch-smoke-cpu.json").read_text())
     assert (tmp_path / "rnn-from-scratch-smoke-cpu.png").stat().st_size > 0
     assert result["notebook"] == "solutions/rnn-from-scratch/RNN_From_Scratch.ipynb" and result["smoke"] is True
-    for name in ("numpy", "torch"):
+    for name in ("numpy", "torch_control", "torch"):
         run = result[name]
         assert run["chars_per_second"] > 0 and run["chunks"] > 0
         # the smoothed loss starts at a uniform guess, log(65) = 4.17 nats per character
         assert 0 < run["final_loss_per_char"] < 4.2
+        assert 0 < run["held_out_loss_per_char"] < 5.0
+    assert result["torch_control"]["dtype"] == "float64" and result["torch"]["dtype"] == "float32"
     assert set(result["hidden_gradient_norms"]) == {"trained", "trained, Whh x 4"}
-    assert all(entry["after"] <= 5.0 for entry in result["largest_gradient_entry"].values())
+    for entry in result["clipping"].values():
+        assert entry["largest_entry_after"] <= 5.0 and 0 < entry["cosine"] <= 1 + 1e-9
 
 
 @pytest.mark.skipif(not _have("anna"), reason="Anna Karenina is not in the data folder (set RNN_DATA_DIR)")
