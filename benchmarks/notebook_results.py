@@ -209,8 +209,9 @@ def _sentiment_summary(record: dict) -> list[str]:
 
 def _script_summary(record: dict) -> list[str]:
     test = record["test_perplexity"]
-    return [f"test perplexity: ScriptRNN {test['ScriptRNN']:.1f}, bigram (k={record['bigram_k']}) {test['bigram']:.1f}, "
-            f"unigram {test['unigram']:.1f}; {record['below_bigram']:.1%} below the bigram after "
+    return [f"test perplexity: ScriptRNN {test['ScriptRNN']:.1f}, Kneser-Ney trigram (d={record['trigram_d']}) "
+            f"{test['trigram']:.1f}, bigram (k={record['bigram_k']}) {test['bigram']:.1f}, unigram {test['unigram']:.1f}; "
+            f"{record['below_trigram']:.1%} below the trigram ({record['below_bigram']:.1%} below the bigram) after "
             f"{record['train_seconds'] / 60:.1f} min of training: bar {'met' if record['quality_bar_met'] else 'MISSED'}",
             f"validation perplexity: {record['validation_perplexity']}",
             f"scene: {record['scene_speeches']} speeches by {record['scene_speakers']} speakers, "

@@ -177,8 +177,10 @@ def test_script_generation_benchmark_reads_perplexities_and_a_scene(tmp_path):
     assert result["validation_perplexity"]["ScriptRNN (best)"] == pytest.approx(min(curve["validation"]), abs=0.01)
     for value in [*result["test_perplexity"].values(), *result["validation_perplexity"].values()]:
         assert 1 < value < result["vocabulary"] * 1.5
-    below = 1 - result["test_perplexity"]["ScriptRNN"] / result["test_perplexity"]["bigram"]
-    assert result["below_bigram"] == pytest.approx(below, abs=1e-3)
+    test = result["test_perplexity"]
+    assert result["below_trigram"] == pytest.approx(1 - test["ScriptRNN"] / test["trigram"], abs=1e-3)
+    assert result["below_bigram"] == pytest.approx(1 - test["ScriptRNN"] / test["bigram"], abs=1e-3)
+    assert result["trigram_d"] in (0.5, 0.7, 0.8, 0.9, 1.0)
     # the scene starts with the prime word (the smoke run's: a speaker of its 2,000 lines)
     assert result["scene"].startswith("menenius") and len(result["scene"].split()) > 10
     assert 0 <= result["scene_changes"] <= max(result["scene_speeches"] - 1, 0)
