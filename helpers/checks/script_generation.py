@@ -164,7 +164,6 @@ def _check_script_rnn(script_rnn_class: Callable[..., Any]) -> None:
 _TINY_MODEL = '''
 import torch
 from torch import nn
-from torch import nn
 
 
 class TinyModel(nn.Module):
@@ -254,7 +253,6 @@ def check_forward_back_prop(forward_back_prop: Callable[..., Any]) -> None:
 # A stand-in model: logits from a table, by the window's last id; it records every window it reads.
 _STAND_IN = '''
 import torch
-from torch import nn
 from torch import nn
 
 
