@@ -362,5 +362,5 @@ def test_generate_check():
 def test_token_lookup_check_takes_any_dict():
     from collections import OrderedDict
     checks.check_token_lookup(lambda: OrderedDict(TOKENS))
-    with pytest.raises(AssertionError, match=r"return a dict \{symbol: token\}, got list"):
+    with pytest.raises(AssertionError, match=r"token_lookup\(\).s result \{symbol: token\} should be a dict, got list"):
         checks.check_token_lookup(lambda: list(TOKENS.items()))

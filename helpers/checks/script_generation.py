@@ -32,12 +32,7 @@ def check_create_lookup_tables(create_lookup_tables: Callable[..., Any]) -> None
 
 def check_token_lookup(token_lookup: Callable[[], Any]) -> None:
     """Check that ``token_lookup()`` gives each symbol its own token, one no text could contain."""
-    returned = token_lookup()
-    # asked where token_lookup runs (when graded, its dict stays there): any dict, an OrderedDict too
-    there = in_kernel("builtins")
-    if not fetch(there.isinstance(returned, there.dict)):
-        _fail(f"return a dict {{symbol: token}}, got {fetch(there.type(returned).__name__)}")
-    tokens_of = fetch(there.dict(returned))
+    tokens_of = _any_dict(token_lookup(), "token_lookup()'s result {symbol: token}")
     for symbol, token in tokens_of.items():
         print(f"{symbol!r:6} -> {token}")
     missing = [s for s in _SYMBOLS if s not in tokens_of]
