@@ -6,9 +6,10 @@ mode with --smoke), then asks that kernel for its results and its figure, and
 writes results/<assignment>-<config>-<device>.json and .png, with the machine and
 the whole notebook's wall time. co2-forecast, sentiment-rnn and script-generation
 keep their results in a dict of the lesson (`RESULTS`: the results table, the
-run in one dictionary); for rnn-from-scratch and word2vec the dict is built here,
+run in one dictionary); for char-rnn, rnn-from-scratch and word2vec the dict is built here,
 after the run, from the notebook's own variables (`RECORDS`).
 
+    python benchmarks/notebook_results.py char-rnn --save-notebook solutions/char-rnn/Character_Level_RNN_Exercise.ipynb
     python benchmarks/notebook_results.py co2-forecast
     python benchmarks/notebook_results.py co2-forecast --set INPUT_LEN=24 --name input24
     python benchmarks/notebook_results.py rnn-from-scratch
@@ -41,7 +42,7 @@ from helpers.device import get_device  # noqa: E402
 from machine import describe  # noqa: E402
 
 # The notebooks this command runs, and the name of the figure each one's results are drawn in.
-FIGURES = {"co2-forecast": "RESULTS_FIGURE", "rnn-from-scratch": "loss_figure", "word2vec": "comparison_figure",
+FIGURES = {"char-rnn": "loss_figure", "co2-forecast": "RESULTS_FIGURE", "rnn-from-scratch": "loss_figure", "word2vec": "comparison_figure",
            "sentiment-rnn": "RESULTS_FIGURE", "script-generation": "RESULTS_FIGURE"}
 ASSIGNMENTS = tuple(FIGURES)
 
@@ -49,6 +50,18 @@ ASSIGNMENTS = tuple(FIGURES)
 # from the notebook's own variables. rnn-from-scratch prints the largest gradient entries of its
 # clipping study without keeping them, so they are worked out again here with its own functions.
 RECORDS = {
+    "char-rnn": """
+loss_figure = helpers.plot_history(history, title="Cross-entropy per character").figure
+RESULTS = {
+    "settings": {"N_HIDDEN": N_HIDDEN, "N_LAYERS": N_LAYERS, "DROP_PROB": DROP_PROB, "BATCH_SIZE": BATCH_SIZE,
+                 "SEQ_LENGTH": SEQ_LENGTH, "LR": LR, "LR_END": LR_END, "CLIP": CLIP, "EPOCHS": EPOCHS},
+    "train_chars": len(train_ids), "validation_chars": len(val_ids),
+    "train_seconds": round(train_seconds, 1),
+    "epochs": [{"epoch": i + 1, "minutes": round(s / 60, 2), "train_loss": round(t, 4), "val_loss": round(v, 4)}
+               for i, (s, t, v) in enumerate(zip(history.seconds, history.train_loss, history.val_loss))],
+    "best_epoch": best_epoch, "best_val_loss": round(best_val, 4), "reloaded_val_loss": round(reloaded_val, 4),
+}
+""",
     "rnn-from-scratch": """
 RESULTS = {
     "hidden_size": HIDDEN_SIZE, "seq_length": SEQ_LENGTH, "train_seconds": TRAIN_SECONDS,
@@ -199,6 +212,12 @@ def _word2vec_summary(record: dict) -> list[str]:
     return lines + [f"{a['question']} {a['expected']}: rank {a['rank'] or '> 10'}" for a in record["analogies"]]
 
 
+def _char_rnn_summary(record: dict) -> list[str]:
+    return [f"validation loss by epoch: {[e['val_loss'] for e in record['epochs']]}",
+            f"best {record['best_val_loss']} after epoch {record['best_epoch']}; "
+            f"{record['train_seconds'] / 60:.1f} min of training"]
+
+
 def _sentiment_summary(record: dict) -> list[str]:
     kept = record["epochs"][record["kept_epoch"] - 1]
     return [f"validation accuracy by epoch: {[e['validation_accuracy'] for e in record['epochs']]}",
@@ -218,7 +237,7 @@ def _script_summary(record: dict) -> list[str]:
             f"{record['scene_changes']} changes of speaker"]
 
 
-SUMMARIES = {"co2-forecast": _co2_summary, "rnn-from-scratch": _from_scratch_summary, "word2vec": _word2vec_summary,
+SUMMARIES = {"char-rnn": _char_rnn_summary, "co2-forecast": _co2_summary, "rnn-from-scratch": _from_scratch_summary, "word2vec": _word2vec_summary,
              "sentiment-rnn": _sentiment_summary, "script-generation": _script_summary}
 
 

@@ -147,6 +147,21 @@ def test_word2vec_benchmark_reads_the_comparison_from_the_notebook(tmp_path):
     assert result["neighbours"] and all(len(n) == 6 for n in result["neighbours"].values())
 
 
+@pytest.mark.skipif(not _have("anna"), reason="Anna Karenina is not in the data folder (set RNN_DATA_DIR)")
+def test_char_rnn_notebook_results_read_the_epochs_from_the_notebook(tmp_path):
+    proc = _bench("notebook_results.py", "char-rnn", "--smoke", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads((tmp_path / "char-rnn-smoke-cpu.json").read_text())
+    assert (tmp_path / "char-rnn-smoke-cpu.png").stat().st_size > 0
+    assert result["notebook"] == "solutions/char-rnn/Character_Level_RNN_Exercise.ipynb" and result["smoke"] is True
+    epochs = result["epochs"]
+    assert [e["epoch"] for e in epochs] == list(range(1, result["settings"]["EPOCHS"] + 1))
+    best = min(e["val_loss"] for e in epochs)
+    assert result["best_val_loss"] == best and epochs[result["best_epoch"] - 1]["val_loss"] == best
+    assert result["reloaded_val_loss"] == pytest.approx(best, abs=1e-4)   # the checkpoint is the best epoch
+    assert 0 < epochs[-1]["minutes"] * 60 <= result["train_seconds"] + 1
+
+
 @pytest.mark.skipif(not _have("imdb"), reason="the IMDB reviews are not in the data folder (set RNN_DATA_DIR)")
 def test_sentiment_benchmark_reads_the_curves_and_the_test_score_from_the_notebook(tmp_path):
     proc = _bench("notebook_results.py", "sentiment-rnn", "--smoke", "--out", str(tmp_path))
