@@ -12,5 +12,5 @@ bundle:
 # Re-resolve requirements.lock, the versions the set-up installs and CI tests, for Linux, macOS
 # and Windows from pyproject.toml; commit it once the tests pass with it (CONTRIBUTING.md: "The lock").
 lock:
-	uv pip compile pyproject.toml --extra dev --extra instructor --universal --python-version 3.11 \
+	uv pip compile pyproject.toml --extra dev --extra instructor --extra hub --extra e2e --universal --python-version 3.11 \
 		--upgrade --custom-compile-command "make lock" --output-file requirements.lock

@@ -28,6 +28,13 @@ from grader.plain_autograde import RefusePlainAutograde  # noqa: E402
 
 c.Autograde.autograde_preprocessors = [RefusePlainAutograde]
 
+# The feedback students keep shows their code, outputs and scores, never a hidden test's source
+# (it may hold the expected answer, and the next cohort gets the same tests).
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
+
 # Student versions carry no outputs.
 c.ClearOutput.enabled = True
 

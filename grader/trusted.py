@@ -134,10 +134,29 @@ class _Capped(io.StringIO):
         return len(s)
 
 
+def _hidden_line_numbers(lines: list[str]) -> set[int]:
+    """The 1-based numbers of the lines inside a hidden-test block (markers included)."""
+    hidden, inside = set(), False
+    for number, line in enumerate(lines, 1):
+        if line.strip() == "### BEGIN HIDDEN TESTS":
+            inside = True
+        if inside:
+            hidden.add(number)
+        if line.strip() == "### END HIDDEN TESTS":
+            inside = False
+    return hidden
+
+
 def _describe(exc: Exception, name: str, source: str) -> NotebookNode:
-    """An error output for a failed test: where in the test, and why, in the student's terms."""
+    """An error output for a failed test: where in the test, and why, in the student's terms.
+
+    A line of a hidden test is named, never quoted: its source may hold the expected answer, and
+    the feedback is the student's to keep.
+    """
     lines = source.splitlines()
-    where = [f"  line {f.lineno} of the test: {lines[f.lineno - 1].strip()}"
+    hidden = _hidden_line_numbers(lines)
+    where = [f"  line {f.lineno} of the test" + (" (a hidden test)" if f.lineno in hidden
+                                                 else f": {lines[f.lineno - 1].strip()}")
              for f in traceback.extract_tb(exc.__traceback__)
              if f.filename == f"<test cell {name}>" and f.lineno and 0 < f.lineno <= len(lines)]
     if isinstance(exc, StudentCodeError):

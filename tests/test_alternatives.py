@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import csv
 import html
+import re
 from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
 
 import alternatives_suite as suite
-from course import assignments, points_by_test, read, solution_notebooks
+from course import assignments, hidden_lines, points_by_test, read, solution_notebooks
 from test_grading import _grade, _nbgrader, make_course, submit
 
 ALL = suite.every()
@@ -117,6 +118,23 @@ def test_every_lost_point_says_why_in_the_feedback(mistake, graded):
             assert len(message.strip()) >= 10, f"{mistake}: {test} failed without saying why: {error!r}"
             assert message.splitlines()[0][:60] in page, \
                 f"{mistake}: the feedback does not show why {test} failed ({error!r})"
+
+
+@pytest.mark.grading
+@pytest.mark.alternatives
+@pytest.mark.parametrize("alternative", ALL, ids=str)
+def test_the_feedback_shows_no_hidden_test(alternative, graded):
+    """The feedback is the student's to keep: no line of a hidden test reaches it, failed or passed."""
+    for source in solution_notebooks(alternative.assignment):
+        folder = Path(alternative.assignment) / source.name
+        page = (graded["root"] / "feedback" / alternative.name / folder).with_suffix(".html").read_text()
+        text = html.unescape(re.sub(r"<[^>]+>", "", page))   # the page as read: highlighting spans removed
+        submitted = read(graded["root"] / "submitted" / alternative.name / folder)
+        own = {line.strip() for cell in submitted.cells for line in cell.source.splitlines()}
+        # a line the submission itself holds (`with torch.no_grad():`) is the student's, not a leak
+        hidden = [line for line in hidden_lines(read(source)) if len(line) >= 20 and line not in own]
+        leaked = [line for line in hidden if line in text]
+        assert "BEGIN HIDDEN TESTS" not in text and not leaked, f"{alternative}: the feedback shows {leaked[:3]}"
 
 
 # --- read without grading: part of the usual test command ---------------------------------------

@@ -379,3 +379,24 @@ def test_a_namedtuple_arrives_as_the_graders_own_and_goes_back_as_the_kernels():
 def kernel_reply(kernel, request: str) -> dict:
     """What the kernel's side answers to ``request``, without a kernel (its reply, before display)."""
     return {"ok": kernel._do(json.loads(base64.b64decode(request)))}
+
+
+def _failure(source: str):
+    from grader.trusted import _describe
+
+    try:
+        exec(compile(source, "<test cell t>", "exec"), {})
+    except AssertionError as exc:
+        return _describe(exc, "t", source)
+    raise AssertionError("the test source should fail")
+
+
+def test_a_failed_hidden_line_is_named_never_quoted():
+    """The feedback is the student's to keep: a hidden test's source (its expected answer) stays out of it."""
+    hidden = _failure("answer = (9, 9)\n### BEGIN HIDDEN TESTS\nassert answer == (1, 3), 'not the shape of h_n'\n"
+                      "### END HIDDEN TESTS\n")
+    shown = "\n".join(hidden.traceback)
+    assert "line 3 of the test (a hidden test)" in shown and "(1, 3)" not in shown
+    assert hidden.evalue == "not the shape of h_n"   # the message the instructor wrote for students stays
+    visible = _failure("answer = (9, 9)\nassert len(answer) == 3, 'three numbers'\n")
+    assert "  line 2 of the test: assert len(answer) == 3, 'three numbers'" in visible.traceback

@@ -213,7 +213,11 @@ def test_readme_commands_are_the_ci_commands():
     setup = re.search(r"<!-- setup -->\s*```(?:bash|sh)?\n(.+?)\n```", readme, re.S)
     test = re.search(r"<!-- test -->\s*```(?:bash|sh)?\n(.+?)\n```", readme, re.S)
     assert setup and test, "README must mark its set-up and test commands with <!-- setup --> / <!-- test -->"
-    assert setup.group(1).strip() in ci and test.group(1).strip() in ci
+    assert setup.group(1).strip() in ci
+    # each test command is a line of .ci/run, in README's order (CI times them one by one)
+    lines = [line.strip() for line in ci.splitlines()]
+    at = [lines.index(command.strip()) if command.strip() in lines else -1 for command in test.group(1).splitlines()]
+    assert -1 not in at and at == sorted(at), f"README's test commands, in order, must be lines of .ci/run: {at}"
 
 
 def test_readme_stays_a_page_and_its_pointers_exist():
