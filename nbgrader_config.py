@@ -31,9 +31,11 @@ c.Autograde.autograde_preprocessors = [RefusePlainAutograde]
 # The feedback students keep shows their code, outputs and scores, never a hidden test's source
 # (it may hold the expected answer, and the next cohort gets the same tests).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
+from grader.feedback import ClearHiddenTestsFromFeedback  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTestsFromFeedback]
 
 # Student versions carry no outputs.
 c.ClearOutput.enabled = True

@@ -28,6 +28,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PROXY = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
 USER_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+# What only the instructor may read in this checkout, whose environment and `helpers` every user's
+# server runs: the answers, the hidden tests, the grader, and what nbgrader may have left here.
+INSTRUCTOR_ONLY = ["solutions", "reference", "grader", "tests", "benchmarks", ".git", ".ci", "gradebook.db",
+                   "submitted", "autograded", "feedback", "reports", "release", "source", "dist"]
+FIRST_USER_UID = 1000   # below it: system accounts, never a course's user
 
 
 def fail(message: str) -> None:
@@ -56,14 +61,34 @@ def ensure_account(name: str) -> pwd.struct_passwd:
                        check=True)
         user = pwd.getpwnam(name)
         print(f"made the account {name}")
+    if user.pw_uid < FIRST_USER_UID:
+        fail(f"{name} is a system account (uid {user.pw_uid}); a course's users need their own accounts")
     os.chmod(user.pw_dir, 0o700)   # no user reads another's home: their notebooks and feedback live there
     return user
+
+
+def close_instructor_only(instructor: pwd.struct_passwd) -> None:
+    """Only root and the instructor's group may enter the checkout's instructor-only folders.
+
+    Students' servers run this checkout's environment and import `helpers` from it, so the
+    checkout stays readable; `reference`, `solutions`, the hidden tests and the grader must not be.
+    """
+    for name in INSTRUCTOR_ONLY:
+        path = ROOT / name
+        if path.exists():
+            os.chown(path, 0, instructor.pw_gid)
+            os.chmod(path, (path.stat().st_mode & 0o7770 & ~0o020) | (0o050 if path.is_dir() else 0o040))
 
 
 def ensure_course(root: Path, instructor: pwd.struct_passwd) -> None:
     """The instructor's course folder: the course's config and the instructor sources, owned by them alone."""
     if root.exists():
         print(f"course folder {root} exists: left as it is")
+        config = root / "nbgrader_config.py"
+        if not config.exists() or config.read_bytes() != (ROOT / "nbgrader_config.py").read_bytes():
+            print(f"warning: {config} differs from this repository's nbgrader_config.py; the course's settings "
+                  "(Autograde refused, hidden tests kept out of feedback) are the repository's: copy it over",
+                  file=sys.stderr)
     else:
         root.mkdir(parents=True)
         shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
@@ -75,10 +100,21 @@ def ensure_course(root: Path, instructor: pwd.struct_passwd) -> None:
     os.chmod(root, 0o700)   # the gradebook and every submission live here
 
 
-def ensure_exchange(exchange: Path) -> None:
-    """nbgrader's exchange: everyone may write (release, fetch, submit); the sticky bit keeps each course folder its owner's."""
+def ensure_exchange(exchange: Path, instructor: pwd.struct_passwd) -> None:
+    """nbgrader's exchange: everyone may write (release, fetch, submit); the sticky bit keeps each course folder its owner's.
+
+    The course's own folder in it is made now, the instructor's, so that no student can take
+    its name before the first release.
+    """
     exchange.mkdir(parents=True, exist_ok=True)
     os.chmod(exchange, 0o1777)
+    course = exchange / "rnn-course"
+    if not course.exists():
+        course.mkdir()
+        os.chown(course, instructor.pw_uid, instructor.pw_gid)
+        os.chmod(course, 0o755)
+    elif course.stat().st_uid != instructor.pw_uid:
+        fail(f"{course} belongs to uid {course.stat().st_uid}, not to the instructor: remove it, then run up again")
 
 
 def readable_by_all(path: Path) -> bool:
@@ -121,8 +157,20 @@ def wait_until_up(url: str, hub: subprocess.Popen, log: Path, timeout: float = 9
     fail(f"JupyterHub did not answer at {url} within {timeout:.0f} s; see {log}")
 
 
+def hub_pid(state: Path) -> int | None:
+    """The pid of the hub this state folder belongs to, if it runs (a stale pid file names another process)."""
+    try:
+        pid = int((state / "jupyterhub.pid").read_text())
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return pid if b"jupyterhub" in cmdline.read() and running(pid) else None
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+
+
 def up(args) -> int:
     check_prerequisites(args)
+    if hub_pid(args.state) is not None:
+        fail(f"a hub already runs from {args.state} (pid {hub_pid(args.state)}): `down` first")
     students = read_students(args.students)
     if not USER_NAME.fullmatch(args.instructor) or args.instructor in students:
         fail(f"--instructor: expected a Unix user name that is not a student's, got {args.instructor!r}")
@@ -133,7 +181,8 @@ def up(args) -> int:
         subprocess.run(["chpasswd"], input=args.passwords.read_bytes(), check=True)
     course_root = args.course_root or Path(instructor.pw_dir) / "rnn-course"
     ensure_course(course_root, instructor)
-    ensure_exchange(args.exchange)
+    ensure_exchange(args.exchange, instructor)
+    close_instructor_only(instructor)
     args.state.mkdir(parents=True, exist_ok=True)
     os.chmod(args.state, 0o700)
 
@@ -173,15 +222,16 @@ def down(args) -> int:
     if os.geteuid() != 0:
         fail("run as root (sudo), as `up` was")
     pid_file = args.state / "jupyterhub.pid"
-    if not pid_file.exists():
-        print(f"no hub is running (no {pid_file})")
+    pid = hub_pid(args.state)
+    if pid is None:
+        print(f"no hub is running from {args.state}")
+        pid_file.unlink(missing_ok=True)
         return 0
-    pid = int(pid_file.read_text())
     try:
         os.kill(pid, signal.SIGTERM)   # the hub then stops every user's server and its proxy
     except ProcessLookupError:
         print(f"the hub (pid {pid}) had already stopped")
-        pid_file.unlink()
+        pid_file.unlink(missing_ok=True)
         return 0
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and running(pid):
@@ -208,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--exchange", type=Path, default=Path("/srv/nbgrader/exchange"),
                        help="nbgrader's exchange (default: /srv/nbgrader/exchange)")
     start.add_argument("--data", type=Path, default=None,
-                       help="the datasets' folder, RNN_DATA_DIR in every user's server (default: as each user's own)")
+                       help="the datasets' folder, RNN_DATA_DIR in every user's server (default: $RNN_DATA_DIR; "
+                            "without either, notebooks download into the checkout's data/, which users cannot write)")
     start.add_argument("--smoke", action="store_true", help="RNN_SMOKE=1 in every user's server: tiny sizes, a trial")
     start.add_argument("--foreground", action="store_true", help="run in the foreground (a service manager, a test)")
     commands.add_parser("down", help="stop the hub, its proxy and every user's server")

@@ -79,14 +79,18 @@ def test_script_generation_report_states_what_its_stored_run_printed():
                 f"{record['scene_speeches']} speeches by {record['scene_speakers']} speakers"]
     missing = [text for text in expected if text not in report]
     assert not missing, f"the report should state what the stored run measured: missing {missing}"
+    settings = " ".join(_cell(nb, containing="The default run takes").source.split())
+    low, high = map(float, re.search(r"(\d+\.\d) to (\d+\.\d) of them training", settings).groups())
+    assert low <= round(record["train_seconds"] / 60, 1) <= high, "the Settings text's training time"
     scene = _printed(_cell(nb, grade_id="scene"))
     assert f"{record['scene_speeches']} speeches by {record['scene_speakers']} speakers" in scene
 
 
-@pytest.mark.parametrize("assignment", ["char-rnn", "script-generation"])
+@pytest.mark.parametrize("assignment", ["char-rnn", "co2-forecast", "rnn-from-scratch", "script-generation", "word2vec"])
 def test_the_benchmark_json_is_from_a_default_run(assignment):
     record = _record(assignment)
-    assert record["config"] == "default" and record["overrides"] == [] and record["machine"]["cpu_count"] >= 1
+    assert record["config"] == "default" and record["overrides"] == [] and record["smoke"] is False
+    assert record["notebook"] == str(solution_notebooks(assignment)[0].relative_to(ROOT))
 
 
 def _prose(assignment: str) -> str:

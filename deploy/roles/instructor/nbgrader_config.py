@@ -9,5 +9,8 @@ import os
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 _root = os.environ["RNN_COURSE_ROOT"]
+_config = os.path.join(_root, "nbgrader_config.py")
+if not os.path.isfile(_config):   # without it, formgrader's Autograde would grade the unsandboxed way
+    raise FileNotFoundError(f"the course's nbgrader_config.py is missing: {_config} (deploy/README.md)")
 c.CourseDirectory.root = _root
-load_subconfig(os.path.join(_root, "nbgrader_config.py"))  # noqa: F821 (provided by traitlets)
+load_subconfig(_config)  # noqa: F821 (provided by traitlets)
