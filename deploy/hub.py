@@ -168,6 +168,8 @@ def hub_pid(state: Path) -> int | None:
 
 
 def up(args) -> int:
+    if not 1024 <= args.port <= 65533:   # before anything is made
+        fail(f"--port: expected a port from 1024 to 65533 (the hub uses it and the next two), got {args.port}")
     check_prerequisites(args)
     if hub_pid(args.state) is not None:
         fail(f"a hub already runs from {args.state} (pid {hub_pid(args.state)}): `down` first")

@@ -51,3 +51,14 @@ def test_a_pid_file_naming_another_process_is_no_hub(tmp_path):
     (tmp_path / "jupyterhub.pid").write_text("not a pid")
     assert hub.hub_pid(tmp_path) is None
     assert hub.hub_pid(tmp_path / "no-such-folder") is None
+
+
+@pytest.mark.parametrize("port", ["80", "65535"])
+def test_a_port_out_of_range_is_refused_before_anything_is_made(tmp_path, port, capsys):
+    roster = tmp_path / "students.txt"
+    roster.write_text("alice\n")
+    with pytest.raises(SystemExit):
+        _hub_module().main(["--state", str(tmp_path / "state"), "up", "--students", str(roster), "--port", port])
+    assert f"--port: expected a port from 1024 to 65533 (the hub uses it and the next two), got {port}" \
+        in capsys.readouterr().err
+    assert not (tmp_path / "state").exists()

@@ -273,20 +273,24 @@ def formgrader_button(person: Person, assignment: str, icon: str, step: str) -> 
 
 # ---------------------------------------------------------------- a student's Assignment List
 
-def nbgrader_menu(person: Person) -> list[str]:
-    """The items of JupyterLab's Nbgrader menu, as this user sees them."""
+def open_nbgrader_menu(person: Person):
+    """JupyterLab, freshly loaded, with its Nbgrader menu open; the page."""
     page = person.page
     page.goto(person.user_url("lab"))
     page.click("#jp-MainMenu >> text=Nbgrader")
+    return page
+
+
+def nbgrader_menu(person: Person) -> list[str]:
+    """The items of JupyterLab's Nbgrader menu, as this user sees them."""
+    page = open_nbgrader_menu(person)
     items = page.locator("#jp-mainmenu-nbgrader .lm-Menu-itemLabel").all_inner_texts()
     page.keyboard.press("Escape")
     return [item for item in items if item.strip()]
 
 
 def open_assignment_list(person: Person) -> None:
-    page = person.page
-    page.goto(person.user_url("lab"))
-    page.click("#jp-MainMenu >> text=Nbgrader")
+    page = open_nbgrader_menu(person)
     page.click(".lm-Menu-itemLabel >> text=Assignment List")
     page.wait_for_selector("#released_assignments_list")
 
